@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ktls/ktls.h"
+
+static const uint16_t suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
+				  KTLS_TLS_CHACHA20_POLY1305_SHA256, KTLS_TLS_AES_128_CCM_SHA256};
+
+static void print_json(const struct ktls_kernel_info *in)
+{
+	printf("{\"tls\":%s,\"reason\":", in->tls ? "false" : "true");
+	if (in->tls)
+		printf("\"%s\"", ktls_strerror(in->tls));
+	else
+		printf("null");
+	printf(",\"suites\":{");
+	for (size_t i = 0; i < 4; i++)
+		printf("%s\"%s\":%s", i ? "," : "", ktls_suite_name(suites[i]),
+		       in->suites & KTLS_SUITE_BIT(suites[i]) ? "true" : "false");
+	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s}\n",
+	       in->rekey == 1 ? "true" : in->rekey == 0 ? "false" : "null",
+	       in->rx_no_pad ? "true" : "false", in->tx_zerocopy ? "true" : "false");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help")) {
+			printf("usage: ktls-ctl status [--json]\n\nProbes the running kernel on a "
+			       "private loopback connection: tls module, TLS 1.3\nciphers, re-key "
+			       "support, and the no-pad and zero-copy options.\nExit 0 if kernel "
+			       "TLS is available, 3 if not.\n");
+			return CTL_OK;
+		} else {
+			fprintf(stderr, "ktls-ctl status: unknown option '%s'\n", argv[i]);
+			return CTL_USAGE;
+		}
+	}
+	struct ktls_kernel_info in;
+	int err = ktls_probe_kernel(&in, 0);
+	if (err) {
+		fprintf(stderr, "ktls-ctl status: cannot probe: %s\n", ktls_strerror(err));
+		return CTL_FAIL;
+	}
+	if (json) {
+		print_json(&in);
+		return in.tls ? CTL_NO_KTLS : CTL_OK;
+	}
+	if (in.tls) {
+		printf("kernel TLS: NOT available: %s\n", ktls_strerror(in.tls));
+		printf("  (the library falls back to its userspace record layer)\n");
+		return CTL_NO_KTLS;
+	}
+	printf("kernel TLS: available\n");
+	for (size_t i = 0; i < 4; i++)
+		printf("  %-30s %s\n", ktls_suite_name(suites[i]),
+		       in.suites & KTLS_SUITE_BIT(suites[i]) ? "yes" : "no");
+	printf("  %-30s %s\n", "re-key (TLS 1.3 KeyUpdate)",
+	       in.rekey == 1	? "yes"
+	       : in.rekey == 0 ? "no (kernel refuses a second key: EBUSY)"
+			       : ktls_strerror(in.rekey));
+	printf("  %-30s %s\n", "TLS_RX_EXPECT_NO_PAD", in.rx_no_pad ? "yes" : "no");
+	printf("  %-30s %s\n", "TLS_TX_ZEROCOPY_RO", in.tx_zerocopy ? "yes" : "no");
+	return CTL_OK;
+}
