@@ -99,38 +99,28 @@ int ktls_kernel_set_key(int fd, enum ktls_dir dir, const struct ktls_suite *s, c
 	}
 }
 
-int ktls_kernel_get_seq(int fd, enum ktls_dir dir, uint64_t *seq)
+int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, uint64_t *seq)
 {
+	static const uint8_t zero[KTLS_MAX_KEY + KTLS_IV_LEN];
 	union ktls_uapi_crypto ci;
-	socklen_t len = sizeof(ci);
-	memset(&ci, 0, sizeof(ci));
+	int want = ktls_kernel_crypto_info(s, zero, zero, 0, &ci);
+	if (want < 0)
+		return want;
+	socklen_t len = (socklen_t)want;
 	int rc = ktls_sys.getsockopt(fd, KTLS_UAPI_SOL_TLS, dir, &ci, &len);
 	int e = errno;
-	const uint8_t *p = NULL;
-	if (rc == 0) {
-		switch (ci.info.cipher_type) {
-		case KTLS_UAPI_CIPHER_AES_GCM_128:
-		case KTLS_UAPI_CIPHER_AES_CCM_128:
-			p = len >= sizeof(ci.aes128) ? ci.aes128.rec_seq : NULL;
-			break;
-		case KTLS_UAPI_CIPHER_AES_GCM_256:
-			p = len >= sizeof(ci.aes256) ? ci.aes256.rec_seq : NULL;
-			break;
-		case KTLS_UAPI_CIPHER_CHACHA20_POLY1305:
-			p = len >= sizeof(ci.chacha) ? ci.chacha.rec_seq : NULL;
-			break;
-		}
-	}
+	const uint8_t *p = s->kernel_cipher == KTLS_UAPI_CIPHER_CHACHA20_POLY1305 ? ci.chacha.rec_seq
+		       : s->kernel_cipher == KTLS_UAPI_CIPHER_AES_GCM_256   ? ci.aes256.rec_seq
+									     : ci.aes128.rec_seq;
 	uint64_t v = 0;
-	for (int i = 0; p && i < 8; i++)
+	for (int i = 0; i < 8; i++)
 		v = (v << 8) | p[i];
+	bool match = rc == 0 && len == (socklen_t)want && ci.info.cipher_type == s->kernel_cipher;
 	OPENSSL_cleanse(&ci, sizeof(ci)); /* the kernel hands back the key too */
 	if (rc != 0)
-		return e == EBUSY ? -KTLS_E_NOT_INSTALLED
-		       : e == ENOPROTOOPT ? -KTLS_E_NO_ULP
-					  : -e;
-	if (!p)
-		return -KTLS_E_UNKNOWN_SUITE;
+		return e == EBUSY ? -KTLS_E_NOT_INSTALLED : e == ENOPROTOOPT ? -KTLS_E_NO_ULP : -e;
+	if (!match)
+		return -KTLS_E_CIPHER_UNSUPPORTED;
 	*seq = v;
 	return 0;
 }

@@ -36,7 +36,8 @@ int ktls_kernel_crypto_info(const struct ktls_suite *s, const uint8_t *key, cons
 int ktls_kernel_set_key(int fd, enum ktls_dir dir, const struct ktls_suite *s, const uint8_t *key,
 			const uint8_t *iv, uint64_t seq, bool rekey);
 
-/* The kernel's next record sequence number for a direction. */
-int ktls_kernel_get_seq(int fd, enum ktls_dir dir, uint64_t *seq);
+/* The kernel's next record sequence number for a direction keyed with suite
+ * s (the kernel insists on the exact crypto_info size of its cipher). */
+int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, uint64_t *seq);
 
 #endif

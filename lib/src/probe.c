@@ -3,44 +3,15 @@
  * What the running kernel can do, learned by doing it on a private loopback
  * TCP pair with throw-away keys; no data ever crosses those sockets.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "kernel.h"
+#include "sockutil.h"
 #include "ktls/ktls.h"
-
-static int loopback_pair(int fds[2])
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
-	fds[0] = fds[1] = -1;
-	if (lst < 0)
-		return -errno;
-	if (bind(lst, (struct sockaddr *)&sa, sizeof(sa)) || listen(lst, 1) ||
-	    getsockname(lst, (struct sockaddr *)&sa, &len))
-		goto fail;
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, sizeof(sa)))
-		goto fail;
-	fds[1] = accept4(lst, NULL, NULL, SOCK_CLOEXEC);
-	if (fds[1] < 0)
-		goto fail;
-	close(lst);
-	return 0;
-fail:
-	err = -errno;
-	close(lst);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	fds[0] = fds[1] = -1;
-	return err;
-}
 
 static void probe(struct ktls_kernel_info *info)
 {
@@ -52,7 +23,7 @@ static void probe(struct ktls_kernel_info *info)
 	/* Two pairs give four sockets: one per suite, since a socket's two
 	 * directions must share one cipher. */
 	for (int i = 0; i < 2; i++) {
-		err = loopback_pair(pair[i]);
+		err = ktls_loopback_pair(pair[i]);
 		if (err) {
 			info->tls = err;
 			goto out;

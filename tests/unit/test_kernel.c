@@ -100,6 +100,7 @@ static int fake_errno, fake_level, fake_opt;
 static uint8_t fake_seen[64];
 static socklen_t fake_len;
 static const char *fake_ulp = "tls";
+static socklen_t fake_asked;
 
 static int fake_set(int fd, int level, int opt, const void *v, socklen_t len)
 {
@@ -127,6 +128,9 @@ static int fake_get(int fd, int level, int opt, void *v, socklen_t *len)
 	}
 	union ktls_uapi_crypto ci;
 	fill();
+	fake_asked = *len;
+	if (*len > sizeof(ci))
+		return -1;
 	*len = (socklen_t)ktls_kernel_crypto_info(ktls_suite_get(KTLS_TLS_AES_256_GCM_SHA384),
 						  key, iv, 0x1122334455667788ull, &ci);
 	memcpy(v, &ci, *len);
@@ -195,13 +199,19 @@ END_TEST
 START_TEST(get_seq_parses_and_maps)
 {
 	uint64_t seq = 0;
+	const struct ktls_suite *s256 = ktls_suite_get(KTLS_TLS_AES_256_GCM_SHA384);
 	fake_errno = 0;
-	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_TX, &seq), 0);
+	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_TX, s256, &seq), 0);
+	ck_assert_uint_eq(fake_asked, sizeof(struct tls12_crypto_info_aes_gcm_256));
 	ck_assert_uint_eq(seq, 0x1122334455667788ull);
+	/* The kernel answers with another cipher than the caller believes. */
+	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_TX,
+					     ktls_suite_get(KTLS_TLS_AES_128_GCM_SHA256), &seq),
+			 -KTLS_E_CIPHER_UNSUPPORTED);
 	fake_errno = EBUSY;
-	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_TX, &seq), -KTLS_E_NOT_INSTALLED);
+	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_TX, s256, &seq), -KTLS_E_NOT_INSTALLED);
 	fake_errno = ENOPROTOOPT;
-	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_RX, &seq), -KTLS_E_NO_ULP);
+	ck_assert_int_eq(ktls_kernel_get_seq(3, KTLS_DIR_RX, s256, &seq), -KTLS_E_NO_ULP);
 }
 END_TEST
 

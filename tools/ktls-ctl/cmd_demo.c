@@ -5,9 +5,7 @@
  * every --update-every bytes, and both ends check it byte for byte. Until the
  * handshake engine lands both ends start from one random traffic secret.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -20,38 +18,9 @@
 #include "ctl.h"
 #include "ktls/ktls.h"
 #include "record.h"
+#include "sockutil.h"
 
 #define HS_KEY_UPDATE 24
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (void *)&sa, sizeof(sa)) || listen(l, 1) ||
-	    getsockname(l, (void *)&sa, &len))
-		return -errno;
-	*a = socket(AF_INET, SOCK_STREAM, 0);
-	if (*a < 0 || connect(*a, (void *)&sa, sizeof(sa)))
-		return -errno;
-	*b = accept(l, NULL, NULL);
-	close(l);
-	return *b < 0 ? -errno : 0;
-}
 
 /* Receiver: frames records off the stream, follows KeyUpdates, hashes data. */
 static int receive(int fd, const struct ktls_suite *s, const uint8_t *secret, uint8_t *digest,
@@ -147,7 +116,7 @@ int cmd_demo(int argc, char **argv)
 	printf("suite     : %s; %zu bytes, KeyUpdate every %zu bytes\n", s->name, size, every);
 
 	uint8_t secret[KTLS_MAX_HASH];
-	int a = -1, b = -1, err = tcp_pair(&a, &b);
+	int fds[2], err = ktls_loopback_pair(fds), a = fds[0], b = fds[1];
 	if (err || RAND_bytes(secret, sizeof(secret)) != 1) {
 		fprintf(stderr, "ktls-ctl demo: setup failed: %s\n", ktls_strerror(err));
 		return CTL_FAIL;
@@ -188,7 +157,7 @@ int cmd_demo(int argc, char **argv)
 		EVP_DigestUpdate(md, body, n);
 		long r = ktls_rec_seal(&tx, KTLS_CT_APPLICATION_DATA, body, n, 0, rec,
 				       ktls_rec_sealed_len(n, 0));
-		err = r < 0 ? (int)r : write_all(a, rec, (size_t)r);
+		err = r < 0 ? (int)r : ktls_write_all(a, rec, (size_t)r);
 		sent += n;
 		since += n;
 		records++;
@@ -198,7 +167,7 @@ int cmd_demo(int argc, char **argv)
 			static const uint8_t ku[] = {HS_KEY_UPDATE, 0, 0, 1, 0};
 			r = ktls_rec_seal(&tx, KTLS_CT_HANDSHAKE, ku, sizeof(ku), 0, rec,
 					  ktls_rec_sealed_len(sizeof(ku), 0));
-			err = r < 0 ? (int)r : write_all(a, rec, (size_t)r);
+			err = r < 0 ? (int)r : ktls_write_all(a, rec, (size_t)r);
 			if (!err)
 				err = ktls_rec_update(&tx);
 			updates++;
@@ -208,7 +177,7 @@ int cmd_demo(int argc, char **argv)
 	static const uint8_t close_notify[] = {1, KTLS_ALERT_CLOSE_NOTIFY};
 	long r = err ? 0 : ktls_rec_seal(&tx, KTLS_CT_ALERT, close_notify, 2, 0, rec, 64);
 	if (!err)
-		err = r < 0 ? (int)r : write_all(a, rec, (size_t)r);
+		err = r < 0 ? (int)r : ktls_write_all(a, rec, (size_t)r);
 	EVP_DigestFinal_ex(md, digest, NULL);
 	EVP_MD_CTX_free(md);
 	ktls_rec_clear(&tx);

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared settings for the VM harness; sourced, not run.
+# The pinned kernel: Debian 12's 6.12 backport, for which image, headers,
+# kbuild and source packages all exist in the archive at one version.
+: "${KTLS_KVER:=6.12.117+deb12}"          # kernel ABI name (uname -r minus -amd64)
+: "${KTLS_KPKGVER:=6.12.117-1~deb12u1}"   # Debian package version
+: "${KTLS_KSERIES:=6.12}"
+: "${KTLS_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/ktls}"
+KREL="$KTLS_KVER-amd64"
+DEBS="$KTLS_CACHE/debs"
+KROOT="$KTLS_CACHE/kernel/$KREL"        # extracted packages, per kernel
+export KTLS_KVER KTLS_KPKGVER KTLS_KSERIES KTLS_CACHE KREL DEBS KROOT
+
+vm_skip() { echo "SKIP: $*"; exit 77; }     # meson's skip status
+vm_log() { echo "vm: $*" >&2; }

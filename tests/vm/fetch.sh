@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Downloads (once) the pinned Debian kernel packages and extracts what the VM
+# needs: vmlinuz, the modules, and (with --source) net/tls and the kernel's
+# kTLS selftest from linux-source. Prints nothing on a warm cache.
+# Exit 77 (skip) if the archive cannot be reached.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+want_source=0
+[ "${1:-}" = --source ] && want_source=1
+
+mkdir -p "$DEBS" "$KROOT"
+fetch() { # package name -> .deb path in the cache
+	local pkg=$1 f
+	f=$(ls "$DEBS/${pkg}_"*.deb 2>/dev/null | grep -F "_${KTLS_KPKGVER}_" | head -1 || true)
+	if [ -z "$f" ]; then
+		vm_log "downloading $pkg=$KTLS_KPKGVER"
+		(cd "$DEBS" && apt-get download -q "$pkg=$KTLS_KPKGVER" >/dev/null 2>&1) ||
+			(cd "$DEBS" && apt-get update -qq >/dev/null 2>&1 && apt-get download -q "$pkg=$KTLS_KPKGVER" >/dev/null 2>&1) ||
+			vm_skip "cannot download $pkg=$KTLS_KPKGVER from the Debian archive"
+		f=$(ls "$DEBS/${pkg}_"*.deb | grep -F "_${KTLS_KPKGVER}_" | head -1)
+	fi
+	echo "$f"
+}
+
+# Image: vmlinuz plus every module, decompressed so busybox insmod can load them.
+if [ ! -f "$KROOT/image.done" ]; then
+	deb=$(fetch "linux-image-$KREL-unsigned")
+	rm -rf "$KROOT/image" && mkdir -p "$KROOT/image"
+	dpkg-deb -x "$deb" "$KROOT/image"
+	find "$KROOT/image/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+	depmod -b "$KROOT/image" "$KREL"
+	touch "$KROOT/image.done"
+fi
+
+# Headers and kbuild: for building tls.ko out of tree (kmod-patches).
+if [ "$want_source" = 1 ] && [ ! -f "$KROOT/headers.done" ]; then
+	for p in "linux-headers-$KREL" "linux-headers-$KTLS_KVER-common" "linux-kbuild-$KTLS_KVER"; do
+		dpkg-deb -x "$(fetch "$p")" "$KROOT/headers"
+	done
+	touch "$KROOT/headers.done"
+fi
+
+# Source: only net/tls, the headers it includes, and the selftest.
+if [ "$want_source" = 1 ] && [ ! -f "$KROOT/source.done" ]; then
+	deb=$(fetch "linux-source-$KTLS_KSERIES")
+	tmp=$(mktemp -d)
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './usr/src/linux-source-*.tar.xz'
+	rm -rf "$KROOT/source" && mkdir -p "$KROOT/source"
+	tar -xJf "$tmp"/usr/src/linux-source-*.tar.xz -C "$KROOT/source" --strip-components=1 \
+		--wildcards '*/net/tls' '*/include/net/tls*.h' '*/include/uapi/linux/tls.h' \
+		'*/include/net/strparser.h' '*/include/uapi/linux/snmp.h' '*/include/net/snmp.h' \
+		'*/tools/testing/selftests/net/tls.c' '*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h' '*/scripts/checkpatch.pl' \
+		'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	rm -rf "$tmp"
+	touch "$KROOT/source.done"
+fi

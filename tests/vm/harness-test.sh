@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Checks the harness itself: an inner failure comes back as a failure with
+# its message, and a machine without qemu gets SKIP with the reason.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+fail=0
+out=$("$here/run.sh" -- sh -c 'echo inner-message-42; exit 5' 2>&1)
+rc=$?
+[ "$rc" = 77 ] && { echo "$out"; exit 77; }
+if [ "$rc" != 5 ] || ! grep -q inner-message-42 <<<"$out"; then
+	echo "FAIL: inner exit 5 came back as $rc; output: $out"
+	fail=1
+fi
+# Hide qemu: PATH without it (the run.sh of this tree is called by path).
+out=$(PATH=/nonexistent:/usr/bin/../nonexistent "$(command -v bash)" "$here/run.sh" -- true 2>&1)
+rc=$?
+if [ "$rc" != 77 ] || ! grep -q "SKIP: qemu-system-x86_64 is not installed" <<<"$out"; then
+	echo "FAIL: without qemu: status $rc, output: $out"
+	fail=1
+fi
+[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips"
+exit $fail

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the cached base initramfs for the pinned kernel: busybox, the tls and
+# crypto modules, the openssl and gnutls command-line peers with their
+# libraries, and /init. Prints its path. Test payloads go in a second archive
+# appended by run.sh, so the base is built once.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+"$here/fetch.sh"
+
+stamp=$(cat "$here/mkinitrd.sh" "$here/init" "$here/env.sh" | sha256sum | cut -c1-12)
+out="$KTLS_CACHE/initrd/base-$KREL-$stamp.cpio.gz"
+if [ -f "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+[ -x /bin/busybox ] || vm_skip "busybox-static is not installed (/bin/busybox)"
+bb=/bin/busybox
+file -L "$bb" 2>/dev/null | grep -q "statically linked" || true
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,work,lib/modules/ktls/extra}
+cp "$bb" "$root/bin/busybox"
+cp "$here/init" "$root/init"
+chmod +x "$root/init"
+
+# Modules in load order: the tls ULP, then the AEADs it asks the crypto API
+# for at setsockopt time (it has no link-time dependency on them).
+mods="tls gcm ccm chacha20poly1305 aesni_intel ghash_generic chacha_x86_64 poly1305_x86_64"
+n=0
+for m in $mods; do
+	modprobe --show-depends -d "$KROOT/image" -S "$KREL" "$m"
+done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+	n=$((n + 1))
+	cp "$ko" "$root/lib/modules/ktls/$(printf %02d $n)-$(basename "$ko")"
+done
+# Extra modules that tests load by hand: bonding links against tls.ko's
+# exports (the ABI check of the kmod patches).
+for m in bonding; do
+	modprobe --show-depends -d "$KROOT/image" -S "$KREL" "$m" |
+		awk '$1 == "insmod" { print $2 }' | while read -r ko; do
+		cp "$ko" "$root/lib/modules/ktls/extra/"
+	done
+done
+
+# Interop peers, with their shared libraries.
+"$here/add-bins.sh" "$root" /usr/bin/openssl /usr/bin/gnutls-serv /usr/bin/gnutls-cli
+mkdir -p "$root/usr/lib/ssl" && [ -f /usr/lib/ssl/openssl.cnf ] && cp -L /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" || true
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out"

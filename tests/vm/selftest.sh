@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs the kernel's own kTLS selftest (tools/testing/selftests/net/tls.c from
+# the pinned linux-source package, with our compile fix applied) in the VM.
+#
+#   selftest.sh [--full] [--tls-ko FILE] [--expect stock|rekey]
+#
+# Default: a representative subset (every variant-less case, plus the TLS 1.3
+# AES-GCM-128 variant); --full: every variant Debian's kernel has ciphers for. With --expect stock the re-key cases listed in
+# selftest-xfail-stock.txt must fail (reported as XFAIL by name) and every
+# other case must pass; with --expect rekey every case must pass.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+full=0 tls_ko=() expect=stock
+while (($#)); do
+	case $1 in
+	--full) full=1; shift ;;
+	--tls-ko) tls_ko=(--tls-ko "$2"); shift 2 ;;
+	--expect) expect=$2; shift 2 ;;
+	*) echo "selftest.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+"$here/fetch.sh" --source
+src="$KROOT/source"
+[ -f "$src/tools/testing/selftests/net/tls.c" ] || vm_skip "linux-source has no net/tls.c selftest"
+
+# Build once per kernel and patch version.
+stamp=$(cat "$here/selftest-tls-keygen.patch" | sha256sum | cut -c1-12)
+bin="$KTLS_CACHE/selftest/$KREL-$stamp/tls"
+if [ ! -x "$bin" ]; then
+	b=$(mktemp -d)
+	mkdir -p "$b/tools/testing/selftests/net" "$b/uapi/linux"
+	cp "$src/tools/testing/selftests/net/tls.c" "$b/tools/testing/selftests/net/"
+	cp "$src/include/uapi/linux/tls.h" "$b/uapi/linux/"
+	patch -s -d "$b" -p1 <"$here/selftest-tls-keygen.patch"
+	mkdir -p "$(dirname "$bin")"
+	gcc -O2 -static -o "$bin" -I"$src/tools/testing/selftests/net" -I"$src/tools/testing/selftests" \
+		-I"$b/uapi" "$b/tools/testing/selftests/net/tls.c" -lpthread
+	rm -rf "$b"
+fi
+
+# Ciphers Debian's kernel lacks (SM4, ARIA) are never run.
+exclude=(-V 13_sm4_gcm -V 13_sm4_ccm -V 12_aria_gcm -V 12_aria_gcm_256)
+# The subset: TLS 1.3 AES-GCM-128 only (our own VM tests cover every cipher),
+# without the multi-process stress cases that take ~35 s under TCG.
+[ "$full" = 1 ] || exclude+=(-V 12_aes_gcm -V 12_chacha -V 13_chacha -V 12_aes_ccm -V 13_aes_ccm
+	-V 12_aes_gcm_256 -V 13_aes_gcm_256 -V 13_nopad
+	-T mutliproc_even -T mutliproc_readers -T mutliproc_writers
+	-T mutliproc_sendpage_even -T mutliproc_sendpage_readers -T mutliproc_sendpage_writers)
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+rc=0
+"$here/run.sh" --bin "$bin" "${tls_ko[@]+"${tls_ko[@]}"}" -- tls "${exclude[@]}" >"$log" 2>&1 || rc=$?
+[ "$rc" = 77 ] && { cat "$log"; exit 77; }
+
+patterns=()
+if [ "$expect" = stock ]; then
+	while read -r p; do patterns+=("$p"); done < <(grep -v '^#' "$here/selftest-xfail-stock.txt" | grep .)
+fi
+is_xfail() {
+	local p
+	for p in "${patterns[@]+"${patterns[@]}"}"; do
+		# shellcheck disable=SC2053
+		[[ $1 == $p ]] && return 0
+	done
+	return 1
+}
+pass=0 fail=0 xfail=0 xpass=0 skip=0
+while read -r line; do
+	case $line in
+	"ok "*" # SKIP"*) skip=$((skip + 1)) ;;
+	"ok "*)
+		name=$(awk '{print $3}' <<<"$line")
+		if is_xfail "$name"; then
+			xpass=$((xpass + 1))
+			echo "XPASS $name (listed as failing on the stock module)"
+		else
+			pass=$((pass + 1))
+		fi
+		;;
+	"not ok "*)
+		name=$(awk '{print $4}' <<<"$line")
+		if is_xfail "$name"; then
+			xfail=$((xfail + 1))
+			echo "XFAIL $name"
+		else
+			fail=$((fail + 1))
+			echo "FAIL  $name"
+		fi
+		;;
+	esac
+done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+total=$((pass + fail + xfail + xpass + skip))
+echo "kernel selftest ($([ $full = 1 ] && echo full || echo subset), expect $expect): $total cases: $pass passed, $fail failed, $xfail expected failures, $xpass unexpected passes, $skip skipped"
+if [ "$total" = 0 ] || [ "$fail" != 0 ] || [ "$xpass" != 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
+	echo "--- VM log ---"
+	grep -v '^ok ' "$log" | tail -80
+	exit 1
+fi
+exit 0
