@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# add-bins.sh ROOT BIN...: copies executables to ROOT at their own paths, with
-# every shared library ldd finds for them (and the dynamic loader).
+# add-bins.sh [--into DIR] ROOT BIN...: copies executables into ROOT (at
+# their own paths, or into ROOT/DIR with --into) with every shared library
+# ldd finds for them, loader included, at the libraries' own paths.
 set -euo pipefail
+into=""
+if [ "$1" = --into ]; then
+	into=$2
+	shift 2
+fi
 root=$1
 shift
 for bin in "$@"; do
-	mkdir -p "$root$(dirname "$bin")"
-	cp -L "$bin" "$root$bin"
+	if [ -n "$into" ]; then
+		mkdir -p "$root/$into"
+		cp -L "$bin" "$root/$into/"
+	else
+		mkdir -p "$root$(dirname "$bin")"
+		cp -L "$bin" "$root$bin"
+	fi
 	{ ldd "$bin" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
 		while read -r lib; do
 			[ -f "$root$lib" ] && continue

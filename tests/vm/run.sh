@@ -29,7 +29,8 @@ while (($#)); do
 done
 (($#)) || { echo "run.sh: no command" >&2; exit 2; }
 
-command -v qemu-system-x86_64 >/dev/null || vm_skip "qemu-system-x86_64 is not installed"
+qemu=${KTLS_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null || vm_skip "qemu-system-x86_64 is not installed ($qemu)"
 base=$("$here/mkinitrd.sh" | tail -1) || exit $?
 [ -f "$base" ] || vm_skip "no base initramfs"
 kernel="$KROOT/image/boot/vmlinuz-$KREL"
@@ -38,9 +39,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ov="$work/root"
 mkdir -p "$ov/work/bin"
+# Binaries go to /work/bin, not their host path: that may be under /tmp,
+# which the VM mounts a tmpfs over.
 for b in "${bins[@]}"; do
-	"$here/add-bins.sh" "$ov" "$b"
-	ln -sf "$b" "$ov/work/bin/$(basename "$b")"
+	"$here/add-bins.sh" --into work/bin "$ov" "$b"
 done
 for f in "${files[@]}"; do
 	src=${f%%=*} dst=${f#*=}
@@ -64,10 +66,10 @@ qemu_args=(-accel tcg,thread=multi -cpu max -smp 2 -m "${KTLS_VM_MEM:-1G}"
 	-kernel "$kernel" -initrd "$work/initrd.gz"
 	-append "console=ttyS0 quiet panic=-1 oops=panic")
 if [ "$shell" = 1 ]; then
-	exec qemu-system-x86_64 "${qemu_args[@]}" -serial stdio
+	exec "$qemu" "${qemu_args[@]}" -serial stdio
 fi
 rc=0
-timeout "$timeout" qemu-system-x86_64 "${qemu_args[@]}" -serial stdio </dev/null |
+timeout "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null |
 	tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-' || true
 status=${PIPESTATUS[0]}
 if [ "$status" = 124 ]; then
