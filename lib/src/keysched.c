@@ -17,6 +17,12 @@ static int hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len,
 	return ok ? 0 : -KTLS_E_CRYPTO;
 }
 
+int ktls_hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len, const uint8_t *data,
+	      size_t len, uint8_t *out)
+{
+	return hmac(s, key, key_len, data, len, out);
+}
+
 int ktls_hkdf_extract(const struct ktls_suite *s, const uint8_t *salt, size_t salt_len,
 		      const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
 {

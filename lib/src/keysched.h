@@ -14,6 +14,9 @@ int ktls_hkdf_expand_label(const struct ktls_suite *s, const uint8_t *secret, co
 /* Derive-Secret with a transcript hash already computed (hash_len bytes). */
 int ktls_derive_secret(const struct ktls_suite *s, const uint8_t *secret, const char *label,
 		       const uint8_t *thash, uint8_t *out);
+/* HMAC with the suite's hash; out holds hash_len bytes. */
+int ktls_hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len, const uint8_t *data,
+	      size_t len, uint8_t *out);
 /* Hash(data) with the suite's hash; out holds hash_len bytes. */
 int ktls_hash(const struct ktls_suite *s, const void *data, size_t len, uint8_t *out);
 

@@ -7,6 +7,7 @@
  *   -1 .. -999      a negated errno value from the system
  *   -KTLS_E_*       a library error listed below (ktls_strerror() names it)
  *   -(KTLS_E_ALERT_RECEIVED + d)  the peer sent fatal alert d
+ *   -(KTLS_E_ALERT_SENT + d)      we failed the handshake and sent alert d
  */
 #ifndef KTLS_KTLS_H
 #define KTLS_KTLS_H
@@ -49,6 +50,9 @@ enum ktls_error {
 	KTLS_E_LAST,
 	/* -(KTLS_E_ALERT_RECEIVED + description): fatal alert from the peer */
 	KTLS_E_ALERT_RECEIVED = 0x2000,
+	/* -(KTLS_E_ALERT_SENT + description): we detected a protocol error and
+	 * sent this alert (ktls_hs_error_detail() says what was wrong) */
+	KTLS_E_ALERT_SENT = 0x2100,
 };
 
 /* TLS 1.3 alert descriptions (RFC 8446 section 6). */
@@ -116,6 +120,109 @@ struct ktls_kernel_info {
 #define KTLS_SUITE_BIT(s) (1u << ((s) - KTLS_TLS_AES_128_GCM_SHA256))
 #define KTLS_PROBE_FRESH 1u
 KTLS_API int ktls_probe_kernel(struct ktls_kernel_info *info, unsigned flags);
+
+/* ---- Configuration (shared by many connections, read-only once in use) ---- */
+
+enum ktls_role { KTLS_CLIENT = 1, KTLS_SERVER = 2 };
+
+/* Named groups and signature schemes (IANA values). */
+#define KTLS_GROUP_SECP256R1 0x0017
+#define KTLS_GROUP_SECP384R1 0x0018
+#define KTLS_GROUP_X25519 0x001d
+#define KTLS_SIG_ECDSA_SECP256R1_SHA256 0x0403
+#define KTLS_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define KTLS_SIG_RSA_PSS_RSAE_SHA256 0x0804
+#define KTLS_SIG_RSA_PSS_RSAE_SHA384 0x0805
+#define KTLS_SIG_RSA_PSS_RSAE_SHA512 0x0806
+#define KTLS_SIG_ED25519 0x0807
+
+struct ktls_config;
+KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
+KTLS_API void ktls_config_free(struct ktls_config *cfg);
+
+/* Preference-ordered lists; the defaults are all four suites (AES-128-GCM
+ * first), X25519, P-256, P-384, and every scheme listed above. */
+KTLS_API int ktls_config_set_suites(struct ktls_config *cfg, const uint16_t *suites, size_t n);
+KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const uint16_t *groups, size_t n);
+KTLS_API int ktls_config_set_sigalgs(struct ktls_config *cfg, const uint16_t *schemes, size_t n);
+
+/*
+ * A certificate chain (leaf first) and its private key, PEM files. A server
+ * may add several: each ClientHello gets the first whose names match its SNI
+ * and whose key suits the client's signature schemes. A client adds one to
+ * answer CertificateRequest.
+ */
+KTLS_API int ktls_config_add_cert_files(struct ktls_config *cfg, const char *chain_pem,
+					const char *key_pem);
+
+/* Trust anchors for verifying the peer: a PEM file, a hashed directory, or
+ * the system store. */
+KTLS_API int ktls_config_set_ca_file(struct ktls_config *cfg, const char *file);
+KTLS_API int ktls_config_set_ca_dir(struct ktls_config *cfg, const char *dir);
+KTLS_API int ktls_config_use_system_ca(struct ktls_config *cfg);
+
+enum ktls_verify {
+	KTLS_VERIFY_NONE = 0,	 /* client: accept any server certificate (testing only) */
+	KTLS_VERIFY_PEER = 1,	 /* client default: verify chain and host name;
+				  * server: ask for a client certificate, verify if sent */
+	KTLS_VERIFY_REQUIRE = 2, /* server: a verified client certificate is mandatory */
+};
+KTLS_API int ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mode);
+
+/* ALPN protocols in preference order ("h2", "http/1.1"). A server that has
+ * a list refuses clients offering none of them (no_application_protocol). */
+KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *const *protos, size_t n);
+
+/* The record_size_limit (RFC 8449) we announce, 64..16385; default 16385. */
+KTLS_API int ktls_config_set_record_size_limit(struct ktls_config *cfg, unsigned limit);
+
+/* Server: NewSessionTicket messages to send after the handshake (default 0).
+ * Resumption is not implemented yet, so these tickets are never accepted
+ * back; they exist so that clients' ticket handling can be exercised. */
+KTLS_API int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count);
+
+/* Client: called for every NewSessionTicket received. */
+typedef void (*ktls_ticket_cb)(void *arg, const uint8_t *ticket, size_t len, uint32_t lifetime);
+KTLS_API void ktls_config_set_ticket_cb(struct ktls_config *cfg, ktls_ticket_cb cb, void *arg);
+
+/*
+ * Key log in the SSLKEYLOGFILE format, one line per secret, for debugging
+ * with Wireshark. Off by default; it discloses every traffic secret.
+ */
+typedef void (*ktls_keylog_cb)(void *arg, const char *line);
+KTLS_API void ktls_config_set_keylog(struct ktls_config *cfg, ktls_keylog_cb cb, void *arg);
+
+/* ---- The handshake engine: bytes in, bytes out, no I/O ---- */
+
+struct ktls_hs;
+/* server_name: the name to send as SNI and to verify the certificate
+ * against (client); NULL for a server. */
+KTLS_API struct ktls_hs *ktls_hs_new(const struct ktls_config *cfg, const char *server_name);
+KTLS_API void ktls_hs_free(struct ktls_hs *hs);
+
+/*
+ * Advances the handshake with in[0..in_len) received from the peer. Uses
+ * whole records only and never a byte past the last handshake record:
+ * *consumed says how many bytes it took. Returns 0 if it needs more input, 1
+ * once the handshake is complete, or a negative error. Whatever it returns,
+ * bytes may be waiting to be sent (ktls_hs_output): send them, since after
+ * an error they carry the alert.
+ */
+KTLS_API int ktls_hs_step(struct ktls_hs *hs, const uint8_t *in, size_t in_len, size_t *consumed);
+KTLS_API void ktls_hs_output(struct ktls_hs *hs, const uint8_t **out, size_t *len);
+KTLS_API void ktls_hs_output_sent(struct ktls_hs *hs, size_t n);
+/* What went wrong, in words, after ktls_hs_step failed. */
+KTLS_API const char *ktls_hs_error_detail(const struct ktls_hs *hs);
+
+/* Results, valid once the handshake is complete. */
+KTLS_API uint16_t ktls_hs_suite(const struct ktls_hs *hs);
+KTLS_API uint16_t ktls_hs_group(const struct ktls_hs *hs);
+KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs);
+KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs);	     /* NULL if none */
+KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs); /* server: client's SNI */
+KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
+/* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
+KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Client and server engines of this library against each other, in memory:
+ * every suite x group x signature scheme, HelloRetryRequest, ALPN, SNI,
+ * mutual TLS, and the refusals (wrong name, expired, untrusted, tampering).
+ */
+#include "hspair.h"
+
+static const uint16_t all_suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
+				      KTLS_TLS_CHACHA20_POLY1305_SHA256,
+				      KTLS_TLS_AES_128_CCM_SHA256};
+static const uint16_t all_groups[] = {KTLS_GROUP_X25519, KTLS_GROUP_SECP256R1,
+				      KTLS_GROUP_SECP384R1};
+static const struct {
+	uint16_t scheme;
+	const char *cert;
+} schemes[] = {
+	{KTLS_SIG_ECDSA_SECP256R1_SHA256, "server-ecdsa256"},
+	{KTLS_SIG_ECDSA_SECP384R1_SHA384, "server-ecdsa384"},
+	{KTLS_SIG_RSA_PSS_RSAE_SHA256, "server-rsa"},
+	{KTLS_SIG_RSA_PSS_RSAE_SHA384, "server-rsa"},
+	{KTLS_SIG_RSA_PSS_RSAE_SHA512, "server-rsa"},
+	{KTLS_SIG_ED25519, "server-ed25519"},
+};
+
+static struct ktls_config *client_cfg(void)
+{
+	struct ktls_config *c = ktls_config_new(KTLS_CLIENT);
+	ck_assert_int_eq(ktls_config_set_ca_file(c, cert_path("ca.pem")), 0);
+	return c;
+}
+
+static struct ktls_config *server_cfg(const char *cert)
+{
+	struct ktls_config *s = ktls_config_new(KTLS_SERVER);
+	add_cert(s, cert);
+	return s;
+}
+
+/* After a handshake: both ends hold matching application keys. */
+static void check_app_keys(struct ktls_hs *c, struct ktls_hs *s)
+{
+	struct ktls_rec_dir crd, cwr, srd, swr;
+	ck_assert_int_eq(ktls_hs_take_app_keys(c, &crd, &cwr), 0);
+	ck_assert_int_eq(ktls_hs_take_app_keys(s, &srd, &swr), 0);
+	uint8_t rec[64], out[64], type;
+	long n = ktls_rec_seal(&cwr, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"ping", 4, 0, rec,
+			       sizeof(rec));
+	ck_assert_int_eq(ktls_rec_open(&srd, rec, (size_t)n, out, sizeof(out), &type), 4);
+	ck_assert_mem_eq(out, "ping", 4);
+	n = ktls_rec_seal(&swr, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"pong", 4, 0, rec,
+			  sizeof(rec));
+	ck_assert_int_eq(ktls_rec_open(&crd, rec, (size_t)n, out, sizeof(out), &type), 4);
+	ck_assert_mem_eq(out, "pong", 4);
+	ktls_rec_clear(&crd);
+	ktls_rec_clear(&cwr);
+	ktls_rec_clear(&srd);
+	ktls_rec_clear(&swr);
+}
+
+START_TEST(matrix)
+{
+	/* _i enumerates suite x group x scheme: 4 x 3 x 6 = 72 handshakes. */
+	size_t si = (size_t)_i % 4, gi = (size_t)_i / 4 % 3, ki = (size_t)_i / 12;
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg(schemes[ki].cert);
+	ck_assert_int_eq(ktls_config_set_suites(cc, &all_suites[si], 1), 0);
+	ck_assert_int_eq(ktls_config_set_groups(cc, &all_groups[gi], 1), 0);
+	ck_assert_int_eq(ktls_config_set_sigalgs(cc, &schemes[ki].scheme, 1), 0);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_msg(r.client == 1 && r.server == 1, "client %d (%s) server %d (%s)", r.client,
+		      ktls_hs_error_detail(c), r.server, ktls_hs_error_detail(s));
+	ck_assert_uint_eq(ktls_hs_suite(c), all_suites[si]);
+	ck_assert_uint_eq(ktls_hs_suite(s), all_suites[si]);
+	ck_assert_uint_eq(ktls_hs_group(c), all_groups[gi]);
+	ck_assert_uint_eq(ktls_hs_group(s), all_groups[gi]);
+	ck_assert_uint_eq(ktls_hs_sigalg(c), schemes[ki].scheme);
+	ck_assert_uint_eq(ktls_hs_sigalg(s), schemes[ki].scheme);
+	ck_assert(!ktls_hs_did_hrr(c));
+	ck_assert_str_eq(ktls_hs_server_name(s), "server.test");
+	check_app_keys(c, s);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(hello_retry_request)
+{
+	/* The client's first share (X25519) is not one the server takes. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	ck_assert_int_eq(ktls_config_set_groups(sc, &all_groups[2], 1), 0);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_msg(r.client == 1 && r.server == 1, "%s / %s", ktls_hs_error_detail(c),
+		      ktls_hs_error_detail(s));
+	ck_assert(ktls_hs_did_hrr(c) && ktls_hs_did_hrr(s));
+	ck_assert_uint_eq(ktls_hs_group(c), KTLS_GROUP_SECP384R1);
+	check_app_keys(c, s);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	/* No group in common at all: handshake_failure. */
+	ck_assert_int_eq(ktls_config_set_groups(cc, &all_groups[0], 1), 0);
+	c = ktls_hs_new(cc, "server.test");
+	s = ktls_hs_new(sc, NULL);
+	r = run_pair(c, s);
+	ck_assert_int_eq(r.server, KTLS_ALERT_ERR(KTLS_ALERT_HANDSHAKE_FAILURE));
+	ck_assert_int_eq(r.client, -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_HANDSHAKE_FAILURE));
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(alpn)
+{
+	static const char *const cprotos[] = {"h2", "http/1.1"}, *const sprotos[] = {"http/1.1"},
+				 *const other[] = {"imap"};
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	ck_assert_int_eq(ktls_config_set_alpn(cc, cprotos, 2), 0);
+	ck_assert_int_eq(ktls_config_set_alpn(sc, sprotos, 1), 0);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_int_eq(r.client, 1);
+	ck_assert_str_eq(ktls_hs_alpn(c), "http/1.1");
+	ck_assert_str_eq(ktls_hs_alpn(s), "http/1.1");
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ck_assert_int_eq(ktls_config_set_alpn(sc, other, 1), 0);
+	c = ktls_hs_new(cc, "server.test");
+	s = ktls_hs_new(sc, NULL);
+	r = run_pair(c, s);
+	ck_assert_int_eq(r.server, KTLS_ALERT_ERR(KTLS_ALERT_NO_APPLICATION_PROTOCOL));
+	ck_assert_int_eq(r.client, -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_NO_APPLICATION_PROTOCOL));
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(sni_selects_certificate)
+{
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	add_cert(sc, "server-other");
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "other.test" : "server.test";
+		struct ktls_hs *c = ktls_hs_new(cc, name), *s = ktls_hs_new(sc, NULL);
+		struct hs_result r = run_pair(c, s);
+		/* The client checks the name: success means the right chain. */
+		ck_assert_msg(r.client == 1, "%s: %s", name, ktls_hs_error_detail(c));
+		ck_assert_str_eq(ktls_hs_server_name(s), name);
+		ktls_hs_free(c);
+		ktls_hs_free(s);
+	}
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(mutual_tls)
+{
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-rsa");
+	ck_assert_int_eq(ktls_config_set_ca_file(sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(sc, KTLS_VERIFY_REQUIRE), 0);
+	/* Without a client certificate: certificate_required. */
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_int_eq(r.server, KTLS_ALERT_ERR(KTLS_ALERT_CERTIFICATE_REQUIRED));
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	/* With one: both ends done, the server holds the client's certificate. */
+	add_cert(cc, "client");
+	c = ktls_hs_new(cc, "server.test");
+	s = ktls_hs_new(sc, NULL);
+	r = run_pair(c, s);
+	ck_assert_msg(r.client == 1 && r.server == 1, "%s / %s", ktls_hs_error_detail(c),
+		      ktls_hs_error_detail(s));
+	ck_assert_ptr_nonnull(ktls_hs_peer_cert(s));
+	check_app_keys(c, s);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	/* A client certificate from another CA: unknown_ca. */
+	struct ktls_config *cc2 = client_cfg();
+	add_cert(cc2, "untrusted");
+	c = ktls_hs_new(cc2, "server.test");
+	s = ktls_hs_new(sc, NULL);
+	r = run_pair(c, s);
+	ck_assert_int_eq(r.server, KTLS_ALERT_ERR(KTLS_ALERT_UNKNOWN_CA));
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc2);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(refusals)
+{
+	static const struct {
+		const char *cert, *name;
+		int alert;
+	} cases[] = {
+		{"server-ecdsa256", "wrong.test", KTLS_ALERT_BAD_CERTIFICATE},
+		{"expired", "server.test", KTLS_ALERT_CERTIFICATE_EXPIRED},
+		{"untrusted", "server.test", KTLS_ALERT_UNKNOWN_CA},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct ktls_config *cc = client_cfg(), *sc = server_cfg(cases[i].cert);
+		struct ktls_hs *c = ktls_hs_new(cc, cases[i].name), *s = ktls_hs_new(sc, NULL);
+		struct hs_result r = run_pair(c, s);
+		ck_assert_msg(r.client == KTLS_ALERT_ERR(cases[i].alert), "%s: %d %s", cases[i].cert,
+			      r.client, ktls_hs_error_detail(c));
+		ck_assert_int_eq(r.server, -(KTLS_E_ALERT_RECEIVED + cases[i].alert));
+		ktls_hs_free(c);
+		ktls_hs_free(s);
+		ktls_config_free(cc);
+		ktls_config_free(sc);
+	}
+}
+END_TEST
+
+START_TEST(tampered_flight)
+{
+	/* Flip one byte in each record the server sends after ServerHello. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	const uint8_t *out;
+	size_t len, used;
+	ck_assert_int_eq(ktls_hs_step(c, NULL, 0, &used), 0);
+	ktls_hs_output(c, &out, &len);
+	ck_assert_int_eq(ktls_hs_step(s, out, len, &used), 0);
+	ck_assert_uint_eq(used, len);
+	ktls_hs_output(s, &out, &len);
+	uint8_t *flight = malloc(len);
+	memcpy(flight, out, len);
+	flight[len - 3] ^= 0x40; /* inside the last record's tag */
+	int rc = ktls_hs_step(c, flight, len, &used);
+	ck_assert_int_eq(rc, -KTLS_E_BAD_RECORD_MAC);
+	ck_assert_int_eq(ktls_error_alert(rc), KTLS_ALERT_BAD_RECORD_MAC);
+	/* The client's alert goes out in plaintext? No: under its handshake
+	 * write key it has none yet, so it is a plaintext alert record. */
+	ktls_hs_output(c, &out, &len);
+	ck_assert_uint_ge(len, 7);
+	free(flight);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+static void keylog(void *arg, const char *line)
+{
+	struct ktls_buf *b = arg;
+	ktls_buf_put(b, line, strlen(line));
+	ktls_buf_put(b, "\n", 1);
+}
+
+START_TEST(keylog_lines_match)
+{
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ed25519");
+	struct ktls_buf cl, sl;
+	ktls_buf_init(&cl);
+	ktls_buf_init(&sl);
+	ktls_config_set_keylog(cc, keylog, &cl);
+	ktls_config_set_keylog(sc, keylog, &sl);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_int_eq(r.client, 1);
+	ck_assert_int_eq(r.server, 1);
+	/* Five secrets, the same on both ends, in SSLKEYLOGFILE form. */
+	ck_assert_uint_eq(cl.len, sl.len);
+	ck_assert_mem_eq(cl.base, sl.base, cl.len);
+	ktls_buf_put(&cl, "", 1);
+	const char *labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET ", "SERVER_HANDSHAKE_TRAFFIC_SECRET ",
+				"CLIENT_TRAFFIC_SECRET_0 ", "SERVER_TRAFFIC_SECRET_0 ",
+				"EXPORTER_SECRET "};
+	for (int i = 0; i < 5; i++)
+		ck_assert_ptr_nonnull(strstr((char *)cl.base, labels[i]));
+	ktls_buf_free(&cl);
+	ktls_buf_free(&sl);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(byte_at_a_time)
+{
+	/* Input arriving one byte at a time: the engine takes whole records only. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa384");
+	add_cert(cc, "client");
+	ck_assert_int_eq(ktls_config_set_ca_file(sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(sc, KTLS_VERIFY_PEER), 0);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct ktls_buf to_s, to_c;
+	ktls_buf_init(&to_s);
+	ktls_buf_init(&to_c);
+	int rc = 0, rs = 0;
+	size_t used;
+	for (int round = 0; round < 8 && (rc != 1 || rs != 1); round++) {
+		rc = ktls_hs_step(c, NULL, 0, &used);
+		pump(c, &to_s);
+		for (size_t i = 1; i <= to_s.len && rs == 0; i++) {
+			rs = ktls_hs_step(s, to_s.base, i, &used);
+			if (used) {
+				ktls_buf_consume(&to_s, used);
+				i = 0;
+			}
+		}
+		pump(s, &to_c);
+		for (size_t i = 1; i <= to_c.len && rc == 0; i++) {
+			rc = ktls_hs_step(c, to_c.base, i, &used);
+			if (used) {
+				ktls_buf_consume(&to_c, used);
+				i = 0;
+			}
+		}
+		ck_assert_int_ge(rc, 0);
+		ck_assert_int_ge(rs, 0);
+	}
+	pump(c, &to_s);
+	rs = ktls_hs_step(s, to_s.base, to_s.len, &used);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(rs, 1);
+	ktls_buf_free(&to_s);
+	ktls_buf_free(&to_c);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("handshake");
+	TCase *tc = tcase_create("matrix");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, matrix, 0, 72);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("features");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, hello_retry_request);
+	tcase_add_test(tc, alpn);
+	tcase_add_test(tc, sni_selects_certificate);
+	tcase_add_test(tc, mutual_tls);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, tampered_flight);
+	tcase_add_test(tc, keylog_lines_match);
+	tcase_add_test(tc, byte_at_a_time);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
