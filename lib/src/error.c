@@ -108,6 +108,12 @@ KTLS_API const char *ktls_strerror(int err)
 			 e - KTLS_E_ALERT_RECEIVED);
 		return buf;
 	}
+	if (e >= KTLS_E_ALERT_SENT && e < KTLS_E_ALERT_SENT + 256) {
+		const char *n = ktls_alert_name(e - KTLS_E_ALERT_SENT);
+		snprintf(buf, sizeof(buf), "handshake failed, sent alert %s (%d)",
+			 n ? n : "unknown", e - KTLS_E_ALERT_SENT);
+		return buf;
+	}
 	snprintf(buf, sizeof(buf), "unknown ktls error %d", err);
 	return buf;
 }
@@ -115,6 +121,8 @@ KTLS_API const char *ktls_strerror(int err)
 KTLS_API int ktls_error_alert(int err)
 {
 	int e = -err;
+	if (e >= KTLS_E_ALERT_SENT && e < KTLS_E_ALERT_SENT + 256)
+		return e - KTLS_E_ALERT_SENT;
 	if (e >= KTLS_E_BASE && e < KTLS_E_LAST && errs[e - KTLS_E_BASE].msg)
 		return errs[e - KTLS_E_BASE].alert;
 	return -1;

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Interop against real TLS 1.3 peers on loopback, userspace record layer:
+#   interop.sh openssl|gnutls KTLS_PEER CERTDIR
+# Our client against the peer's server and our server against the peer's
+# client, for every suite x group both support, plus HelloRetryRequest, ALPN,
+# SNI, mutual TLS, tickets, and the refusals (name, expiry, trust).
+set -uo pipefail
+peer=$1 bin=$2 certs=$3
+command -v "$([ "$peer" = openssl ] && echo openssl || echo gnutls-serv)" >/dev/null ||
+	{ echo "SKIP: $peer command-line tools are not installed"; exit 77; }
+work=$(mktemp -d)
+srv_pid=""
+cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=$((20000 + $$ % 20000))
+pass=0 fail=0
+
+wait_listen() { # port
+	for _ in $(seq 100); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop_server() { [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; }; srv_pid=""; }
+result() { # name ok(0/1) detail
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1))
+		echo "ok - $1"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $1"
+		sed 's/^/    /' "$work/out" | head -20
+	fi
+}
+# client_case NAME GREP-PATTERN -- server command... -- ktls_peer client args...
+# Starts the peer's server, runs our client, and requires the pattern in
+# our client's output.
+client_case() {
+	local name=$1 pattern=$2
+	shift 3
+	local srv=()
+	while [ "$1" != -- ]; do srv+=("$1"); shift; done
+	shift
+	port=$((port + 1))
+	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { echo "server did not start: ${srv[*]}" >"$work/out"; result "$name" 1; stop_server; return; }
+	timeout 20 "$bin" client 127.0.0.1 "$port" "$@" >"$work/out" 2>&1
+	grep -Eq -- "$pattern" "$work/out"
+	result "$name" $?
+	stop_server
+}
+# server_case NAME GREP-PATTERN-ON-OUR-SIDE PEER-PATTERN -- ktls_peer server args -- client command...
+server_case() {
+	local name=$1 pattern=$2 ppattern=$3
+	shift 4
+	local ours=()
+	while [ "$1" != -- ]; do ours+=("$1"); shift; done
+	shift
+	port=$((port + 1))
+	timeout 20 "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+	printf 'hello\n' | timeout 20 "${@//PORT/$port}" >"$work/peer" 2>&1
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=""
+	{ echo "--- ours"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
+	grep -Eq -- "$pattern" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer"
+	result "$name" $?
+}
+
+C=$certs
+suites=(1301 1302 1303 1304)
+groups=(001d 0017 0018)
+if [ "$peer" = openssl ]; then
+	declare -A osuite=([1301]=TLS_AES_128_GCM_SHA256 [1302]=TLS_AES_256_GCM_SHA384
+		[1303]=TLS_CHACHA20_POLY1305_SHA256 [1304]=TLS_AES_128_CCM_SHA256)
+	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384)
+	sopts=(-tls1_3 -naccept 1 -quiet -accept PORT)
+	copts=(-tls1_3 -quiet -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -verify_return_error)
+	for s in "${suites[@]}"; do for g in "${groups[@]}"; do
+		client_case "client $s/$g -> s_server" "handshake ok suite=$s group=$g.*" -- \
+			openssl s_server "${sopts[@]}" -rev -cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key" \
+			-ciphersuites "${osuite[$s]}" -groups "${ogroup[$g]}" -- \
+			--ca "$C/ca.pem" --sni server.test --suite "$s" --group "$g" --send $'interop\n' --expect "poretni"
+		server_case "s_client $s/$g -> server" "handshake ok suite=$s group=$g" "ktls:hello" -- \
+			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
+			openssl s_client "${copts[@]}" -servername server.test -ciphersuites "${osuite[$s]}" -groups "${ogroup[$g]}"
+	done; done
+	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+		client_case "client sigalg ${t#*:} -> s_server" "handshake ok .*sigalg=${t#*:}" -- \
+			openssl s_server "${sopts[@]}" -rev -cert "$C/server-${t%:*}.pem" -key "$C/server-${t%:*}.key" -- \
+			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "sltk morf olleh"
+		server_case "s_client sigalg ${t#*:} -> server" "sigalg=${t#*:}" "ktls:hello" -- \
+			--cert "$C/server-${t%:*}.pem" --key "$C/server-${t%:*}.key" --sigalg "${t#*:}" -- \
+			openssl s_client "${copts[@]}" -servername server.test
+	done
+	client_case "client HRR -> s_server (P-384 only)" "hrr=1" -- \
+		openssl s_server "${sopts[@]}" -rev -cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key" -groups P-384 -- \
+		--ca "$C/ca.pem" --sni server.test --expect "sltk morf olleh"
+	server_case "s_client -> server HRR (P-384 only)" "hrr=1 .*" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --group 0018 -- \
+		openssl s_client "${copts[@]}" -servername server.test
+	client_case "client ALPN -> s_server" "alpn=http/1.1" -- \
+		openssl s_server "${sopts[@]}" -rev -cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key" -alpn http/1.1 -- \
+		--ca "$C/ca.pem" --sni server.test --alpn h2,http/1.1 --expect "sltk morf olleh"
+	server_case "s_client ALPN -> server" "alpn=h2" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --alpn h2,http/1.1 -- \
+		openssl s_client "${copts[@]}" -servername server.test -alpn h2
+	client_case "client mTLS -> s_server -Verify" "handshake ok" -- \
+		openssl s_server "${sopts[@]}" -rev -cert "$C/server-rsa.pem" -key "$C/server-rsa.key" -Verify 1 -CAfile "$C/ca.pem" -verify_return_error -- \
+		--ca "$C/ca.pem" --sni server.test --cert "$C/client.pem" --key "$C/client.key" --expect "sltk morf olleh"
+	server_case "s_client mTLS -> server (required)" "peer_cert=yes" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
+		openssl s_client "${copts[@]}" -servername server.test -cert "$C/client.pem" -key "$C/client.key"
+	server_case "s_client without cert -> server (required): certificate_required" \
+		"sent alert certificate_required" "." -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
+		openssl s_client "${copts[@]}" -servername server.test
+	server_case "s_client SNI other.test -> server picks that certificate" "sni=other.test" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --cert "$C/server-other.pem" --key "$C/server-other.key" -- \
+		openssl s_client "${copts[@]}" -servername other.test -verify_hostname other.test
+	client_case "client receives s_server's NewSessionTickets" "tickets: [1-9]" -- \
+		openssl s_server "${sopts[@]}" -rev -cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key" -- \
+		--ca "$C/ca.pem" --sni server.test --expect "sltk morf olleh"
+	server_case "server tickets -> s_client stores a session" "handshake ok" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --tickets 2 -- \
+		openssl s_client "${copts[@]}" -servername server.test -sess_out "$work/sess"
+	grep -q "SSL SESSION" "$work/sess" 2>/dev/null; result "s_client saved our ticket as a session" $?
+	for bad in "server-ecdsa256:wrong.test:bad_certificate" "expired:server.test:certificate_expired" \
+		"untrusted:server.test:unknown_ca"; do
+		IFS=: read -r cert name alert <<<"$bad"
+		client_case "client refuses $cert for $name: $alert" "sent alert $alert" -- \
+			openssl s_server "${sopts[@]}" -rev -cert "$C/$cert.pem" -key "$C/$cert.key" -- \
+			--ca "$C/ca.pem" --sni "$name"
+	done
+else
+	declare -A gsuite=([1301]=AES-128-GCM [1302]=AES-256-GCM [1303]=CHACHA20-POLY1305 [1304]=AES-128-CCM)
+	declare -A ggroup=([001d]=X25519 [0017]=SECP256R1 [0018]=SECP384R1)
+	prio() { echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$1:-GROUP-ALL:+GROUP-$2"; }
+	sopts=(--port PORT --echo --quiet --disable-client-cert)
+	copts=(127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname server.test --verify-hostname server.test)
+	for s in "${suites[@]}"; do for g in "${groups[@]}"; do
+		client_case "client $s/$g -> gnutls-serv" "handshake ok suite=$s group=$g" -- \
+			gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key" \
+			--priority "$(prio "${gsuite[$s]}" "${ggroup[$g]}")" -- \
+			--ca "$C/ca.pem" --sni server.test --suite "$s" --group "$g" --send $'interop\n' --expect "interop"
+		server_case "gnutls-cli $s/$g -> server" "handshake ok suite=$s group=$g" "ktls:hello" -- \
+			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
+			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" "${ggroup[$g]}")"
+	done; done
+	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+		client_case "client sigalg ${t#*:} -> gnutls-serv" "handshake ok .*sigalg=${t#*:}" -- \
+			gnutls-serv "${sopts[@]}" --x509certfile "$C/server-${t%:*}.pem" --x509keyfile "$C/server-${t%:*}.key" -- \
+			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "hello from ktls"
+		server_case "gnutls-cli sigalg ${t#*:} -> server" "sigalg=${t#*:}" "ktls:hello" -- \
+			--cert "$C/server-${t%:*}.pem" --key "$C/server-${t%:*}.key" --sigalg "${t#*:}" -- \
+			gnutls-cli "${copts[@]}"
+	done
+	client_case "client HRR -> gnutls-serv (P-384 only)" "hrr=1" -- \
+		gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key" \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1" -- \
+		--ca "$C/ca.pem" --sni server.test --expect "hello from ktls"
+	server_case "gnutls-cli -> server HRR (P-384 only)" "hrr=1" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --group 0018 -- \
+		gnutls-cli "${copts[@]}"
+	client_case "client ALPN -> gnutls-serv" "alpn=http/1.1" -- \
+		gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key" --alpn http/1.1 -- \
+		--ca "$C/ca.pem" --sni server.test --alpn h2,http/1.1 --expect "hello from ktls"
+	server_case "gnutls-cli ALPN -> server" "alpn=http/1.1" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --alpn h2,http/1.1 -- \
+		gnutls-cli "${copts[@]}" --alpn http/1.1
+	client_case "client mTLS -> gnutls-serv --require-client-cert" "handshake ok" -- \
+		gnutls-serv --port PORT --echo --quiet --require-client-cert --verify-client-cert --x509cafile "$C/ca.pem" \
+		--x509certfile "$C/server-rsa.pem" --x509keyfile "$C/server-rsa.key" -- \
+		--ca "$C/ca.pem" --sni server.test --cert "$C/client.pem" --key "$C/client.key" --expect "hello from ktls"
+	server_case "gnutls-cli mTLS -> server (required)" "peer_cert=yes" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
+		gnutls-cli "${copts[@]}" --x509certfile "$C/client.pem" --x509keyfile "$C/client.key"
+	server_case "gnutls-cli SNI other.test -> server picks that certificate" "sni=other.test" "ktls:hello" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --cert "$C/server-other.pem" --key "$C/server-other.key" -- \
+		gnutls-cli 127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname other.test --verify-hostname other.test
+	for bad in "server-ecdsa256:wrong.test:bad_certificate" "expired:server.test:certificate_expired" \
+		"untrusted:server.test:unknown_ca"; do
+		IFS=: read -r cert name alert <<<"$bad"
+		client_case "client refuses $cert for $name: $alert" "sent alert $alert" -- \
+			gnutls-serv "${sopts[@]}" --x509certfile "$C/$cert.pem" --x509keyfile "$C/$cert.key" -- \
+			--ca "$C/ca.pem" --sni "$name"
+	done
+fi
+echo "interop $peer: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A TLS 1.3 client or server of this library over a real TCP socket, with
+ * the userspace record layer after the handshake: what the interop tests
+ * run against openssl and gnutls.
+ *
+ *   ktls_peer client HOST PORT [options]   send --send text, expect --expect
+ *   ktls_peer server PORT [options]        reply "ktls:" + the first line
+ *
+ * Options: --suite HEX --group HEX --sigalg HEX (restrict to one)
+ *          --ca FILE --cert FILE --key FILE (repeatable pair: SNI choice)
+ *          --sni NAME --alpn a,b --verify none|peer|require --tickets N
+ * Prints one "handshake ok ..." line (or the error) and the data it got.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hs.h"
+#include "hs_io.h"
+#include "ktls/ktls.h"
+#include "sockutil.h"
+
+static unsigned tickets_seen;
+
+static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
+{
+	(void)arg, (void)t, (void)len, (void)lifetime;
+	tickets_seen++;
+}
+
+/* Reads one record from fd into buf (whole). 0 at EOF. */
+static long read_rec(int fd, uint8_t *buf, size_t cap)
+{
+	size_t have = 0;
+	for (;;) {
+		long n = ktls_rec_frame(buf, have, KTLS_REC_MAX_CIPHER);
+		if (n < 0)
+			return n;
+		if (n > 0)
+			return n;
+		size_t want = have < 5 ? 5 : 5 + ((size_t)buf[3] << 8 | buf[4]);
+		if (want > cap)
+			return -KTLS_E_RECORD_OVERFLOW;
+		ssize_t r = recv(fd, buf + have, want - have, 0);
+		if (r <= 0)
+			return r == 0 ? 0 : -errno;
+		have += (size_t)r;
+	}
+}
+
+static int send_rec(int fd, struct ktls_rec_dir *wr, uint8_t type, const void *data, size_t len)
+{
+	uint8_t rec[KTLS_REC_HDR + KTLS_REC_MAX_CIPHER];
+	long n = ktls_rec_seal(wr, type, data, len, 0, rec, sizeof(rec));
+	return n < 0 ? (int)n : ktls_write_all(fd, rec, (size_t)n);
+}
+
+/* Receives application data until `until` appears or the peer closes. */
+static int receive(int fd, struct ktls_rec_dir *rd, const struct ktls_config *cfg, char *got,
+		   size_t cap, const char *until)
+{
+	static uint8_t rec[KTLS_REC_HDR + KTLS_REC_MAX_CIPHER], plain[KTLS_REC_MAX_CIPHER];
+	size_t len = 0;
+	got[0] = 0;
+	for (;;) {
+		long n = read_rec(fd, rec, sizeof(rec));
+		if (n <= 0)
+			return n == 0 ? 0 : (int)n;
+		uint8_t type;
+		long m = ktls_rec_open(rd, rec, (size_t)n, plain, sizeof(plain), &type);
+		if (m < 0)
+			return (int)m;
+		if (type == KTLS_CT_HANDSHAKE) {
+			/* Post-handshake: tickets are handed over, the rest refused. */
+			struct ktls_rd r = ktls_rd_make(plain, (size_t)m);
+			while (ktls_rd_left(&r)) {
+				uint8_t t = ktls_rd_u8(&r);
+				struct ktls_rd body = ktls_rd_block(&r, 3);
+				struct ktls_new_session_ticket nst;
+				const char *why;
+				if (!ktls_rd_ok(&r) || t != KTLS_HS_NEW_SESSION_TICKET ||
+				    ktls_new_session_ticket_decode(&nst, body.p, ktls_rd_left(&body),
+								   &why))
+					return -KTLS_E_RECORD_BAD_CONTENT_TYPE;
+				if (cfg->ticket_cb)
+					cfg->ticket_cb(cfg->ticket_arg, nst.ticket.p, nst.ticket.len,
+						       nst.lifetime);
+			}
+			continue;
+		}
+		if (type == KTLS_CT_ALERT)
+			return m == 2 && plain[1] == KTLS_ALERT_CLOSE_NOTIFY
+				       ? 0
+				       : -(KTLS_E_ALERT_RECEIVED + (m == 2 ? plain[1] : 0));
+		size_t take = (size_t)m < cap - 1 - len ? (size_t)m : cap - 1 - len;
+		memcpy(got + len, plain, take);
+		len += take;
+		got[len] = 0;
+		if (until && strstr(got, until))
+			return 0;
+	}
+}
+
+static uint16_t hex(const char *s) { return (uint16_t)strtoul(s, NULL, 16); }
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return 2;
+	int server = !strcmp(argv[1], "server");
+	struct ktls_config *cfg = ktls_config_new(server ? KTLS_SERVER : KTLS_CLIENT);
+	const char *host = server ? NULL : argv[2], *port = argv[server ? 2 : 3];
+	const char *sni = host, *send_text = "hello from ktls\n", *expect = NULL, *cert = NULL;
+	for (int i = server ? 3 : 4; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+		uint16_t x = hex(v);
+		int err = 0;
+		if (!strcmp(o, "--suite"))
+			err = ktls_config_set_suites(cfg, &x, 1);
+		else if (!strcmp(o, "--group"))
+			err = ktls_config_set_groups(cfg, &x, 1);
+		else if (!strcmp(o, "--sigalg"))
+			err = ktls_config_set_sigalgs(cfg, &x, 1);
+		else if (!strcmp(o, "--ca"))
+			err = ktls_config_set_ca_file(cfg, v);
+		else if (!strcmp(o, "--cert"))
+			cert = v;
+		else if (!strcmp(o, "--key"))
+			err = ktls_config_add_cert_files(cfg, cert, v);
+		else if (!strcmp(o, "--sni"))
+			sni = v;
+		else if (!strcmp(o, "--send"))
+			send_text = v;
+		else if (!strcmp(o, "--expect"))
+			expect = v;
+		else if (!strcmp(o, "--tickets"))
+			err = ktls_config_set_tickets(cfg, (unsigned)atoi(v));
+		else if (!strcmp(o, "--verify"))
+			err = ktls_config_set_verify(cfg, !strcmp(v, "none")	  ? KTLS_VERIFY_NONE
+							  : !strcmp(v, "peer") ? KTLS_VERIFY_PEER
+									       : KTLS_VERIFY_REQUIRE);
+		else if (!strcmp(o, "--alpn")) {
+			char *list = strdup(v), *save = NULL;
+			const char *protos[8];
+			size_t n = 0;
+			for (char *p = strtok_r(list, ",", &save); p && n < 8;
+			     p = strtok_r(NULL, ",", &save))
+				protos[n++] = p;
+			err = ktls_config_set_alpn(cfg, protos, n);
+			free(list);
+		} else {
+			fprintf(stderr, "ktls_peer: unknown option %s\n", o);
+			return 2;
+		}
+		if (err) {
+			fprintf(stderr, "ktls_peer: %s %s: %s\n", o, v, ktls_strerror(err));
+			return 2;
+		}
+	}
+	ktls_config_set_ticket_cb(cfg, on_ticket, NULL);
+
+	int fd;
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
+	if (server) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(l, (void *)&sa, sizeof(sa)) || listen(l, 1)) {
+			perror("ktls_peer: listen");
+			return 1;
+		}
+		printf("listening\n");
+		fflush(stdout);
+		fd = accept(l, NULL, NULL);
+		close(l);
+	} else {
+		if (getaddrinfo(host, port, &hints, &ai)) {
+			fprintf(stderr, "ktls_peer: cannot resolve %s\n", host);
+			return 1;
+		}
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+			perror("ktls_peer: connect");
+			return 1;
+		}
+		freeaddrinfo(ai);
+	}
+
+	struct ktls_hs *hs = ktls_hs_new(cfg, server ? NULL : sni);
+	static struct ktls_hs_io io;
+	int rc = ktls_hs_io_run(hs, &io, fd);
+	if (rc != 1) {
+		printf("handshake failed: %s%s%s\n", ktls_strerror(rc),
+		       *ktls_hs_error_detail(hs) ? ": " : "", ktls_hs_error_detail(hs));
+		return 1;
+	}
+	printf("handshake ok suite=%04x group=%04x sigalg=%04x alpn=%s hrr=%d sni=%s "
+	       "peer_cert=%s\n",
+	       ktls_hs_suite(hs), ktls_hs_group(hs), ktls_hs_sigalg(hs),
+	       ktls_hs_alpn(hs) ? ktls_hs_alpn(hs) : "-", ktls_hs_did_hrr(hs),
+	       ktls_hs_server_name(hs) ? ktls_hs_server_name(hs) : "-",
+	       ktls_hs_peer_cert(hs) ? "yes" : "no");
+	struct ktls_rec_dir rd, wr;
+	ktls_hs_take_app_keys(hs, &rd, &wr);
+	char got[4096];
+	int err;
+	if (server) {
+		err = receive(fd, &rd, cfg, got, sizeof(got), "\n");
+		if (!err) {
+			char reply[4200];
+			int n = snprintf(reply, sizeof(reply), "ktls:%s", got);
+			err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, reply, (size_t)n);
+		}
+	} else {
+		err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, send_text, strlen(send_text));
+		if (!err)
+			err = receive(fd, &rd, cfg, got, sizeof(got), expect);
+	}
+	static const uint8_t close_notify[] = {1, 0};
+	send_rec(fd, &wr, KTLS_CT_ALERT, close_notify, 2);
+	printf("received: %s%s", got, got[0] && got[strlen(got) - 1] == '\n' ? "" : "\n");
+	printf("tickets: %u\n", tickets_seen);
+	if (err)
+		printf("data error: %s\n", ktls_strerror(err));
+	int ok = !err && (!expect || strstr(got, expect));
+	ktls_rec_clear(&rd);
+	ktls_rec_clear(&wr);
+	ktls_hs_free(hs);
+	ktls_config_free(cfg);
+	close(fd);
+	return ok ? 0 : 1;
+}
