@@ -24,6 +24,7 @@
 
 #include "hs.h"
 #include "hs_io.h"
+#include "posths.h"
 #include "ktls/ktls.h"
 #include "sockutil.h"
 
@@ -78,21 +79,12 @@ static int receive(int fd, struct ktls_rec_dir *rd, const struct ktls_config *cf
 		if (m < 0)
 			return (int)m;
 		if (type == KTLS_CT_HANDSHAKE) {
-			/* Post-handshake: tickets are handed over, the rest refused. */
-			struct ktls_rd r = ktls_rd_make(plain, (size_t)m);
-			while (ktls_rd_left(&r)) {
-				uint8_t t = ktls_rd_u8(&r);
-				struct ktls_rd body = ktls_rd_block(&r, 3);
-				struct ktls_new_session_ticket nst;
-				const char *why;
-				if (!ktls_rd_ok(&r) || t != KTLS_HS_NEW_SESSION_TICKET ||
-				    ktls_new_session_ticket_decode(&nst, body.p, ktls_rd_left(&body),
-								   &why))
-					return -KTLS_E_RECORD_BAD_CONTENT_TYPE;
-				if (cfg->ticket_cb)
-					cfg->ticket_cb(cfg->ticket_arg, nst.ticket.p, nst.ticket.len,
-						       nst.lifetime);
-			}
+			/* Post-handshake: the library hands tickets to our callback. */
+			int ku;
+			const char *why;
+			int err = ktls_post_handshake(cfg, plain, (size_t)m, &ku, &why);
+			if (err)
+				return err;
 			continue;
 		}
 		if (type == KTLS_CT_ALERT)
@@ -200,6 +192,9 @@ int main(int argc, char **argv)
 	if (rc != 1) {
 		printf("handshake failed: %s%s%s\n", ktls_strerror(rc),
 		       *ktls_hs_error_detail(hs) ? ": " : "", ktls_hs_error_detail(hs));
+		ktls_hs_free(hs);
+		ktls_config_free(cfg);
+		close(fd);
 		return 1;
 	}
 	printf("handshake ok suite=%04x group=%04x sigalg=%04x alpn=%s hrr=%d sni=%s "

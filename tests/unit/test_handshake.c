@@ -5,6 +5,7 @@
  * mutual TLS, and the refusals (wrong name, expired, untrusted, tampering).
  */
 #include "hspair.h"
+#include "posths.h"
 
 static const uint16_t all_suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 				      KTLS_TLS_CHACHA20_POLY1305_SHA256,
@@ -222,6 +223,42 @@ START_TEST(refusals)
 }
 END_TEST
 
+START_TEST(bad_signatures)
+{
+	/* A server whose CertificateVerify is signed by the wrong key (same
+	 * type, so only the signature check can tell): decrypt_error. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	struct ktls_config *other = server_cfg("client");
+	EVP_PKEY *real = sc->certs[0].key;
+	sc->certs[0].key = other->certs[0].key;
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_int_eq(r.client, KTLS_ALERT_ERR(KTLS_ALERT_DECRYPT_ERROR));
+	ck_assert_int_eq(r.server, -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_DECRYPT_ERROR));
+	ck_assert_str_eq(ktls_hs_error_detail(c), "CertificateVerify: signature does not verify");
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	sc->certs[0].key = real;
+
+	/* The same from a client in mutual TLS. */
+	ck_assert_int_eq(ktls_config_set_ca_file(sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(sc, KTLS_VERIFY_REQUIRE), 0);
+	add_cert(cc, "client");
+	real = cc->certs[0].key;
+	cc->certs[0].key = sc->certs[0].key;
+	c = ktls_hs_new(cc, "server.test");
+	s = ktls_hs_new(sc, NULL);
+	r = run_pair(c, s);
+	ck_assert_int_eq(r.server, KTLS_ALERT_ERR(KTLS_ALERT_DECRYPT_ERROR));
+	cc->certs[0].key = real;
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(other);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
 START_TEST(tampered_flight)
 {
 	/* Flip one byte in each record the server sends after ServerHello. */
@@ -240,11 +277,116 @@ START_TEST(tampered_flight)
 	int rc = ktls_hs_step(c, flight, len, &used);
 	ck_assert_int_eq(rc, -KTLS_E_BAD_RECORD_MAC);
 	ck_assert_int_eq(ktls_error_alert(rc), KTLS_ALERT_BAD_RECORD_MAC);
-	/* The client's alert goes out in plaintext? No: under its handshake
-	 * write key it has none yet, so it is a plaintext alert record. */
+	/* The client has not switched its write key yet: a plaintext alert. */
 	ktls_hs_output(c, &out, &len);
 	ck_assert_uint_ge(len, 7);
+	ck_assert_hex(out + len - 7, 7, "15030300020214");
 	free(flight);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+START_TEST(stops_at_last_record)
+{
+	/* Bytes after the server's Finished record (here: a record of
+	 * application data) are left for whoever reads next: the kernel. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	const uint8_t *out;
+	size_t len, used;
+	ck_assert_int_eq(ktls_hs_step(c, NULL, 0, &used), 0);
+	ktls_hs_output(c, &out, &len);
+	ck_assert_int_eq(ktls_hs_step(s, out, len, &used), 0);
+	ktls_hs_output_sent(c, len);
+	ktls_hs_output(s, &out, &len);
+	static const uint8_t extra[] = {23, 3, 3, 0, 20, 1, 2, 3};
+	uint8_t *in = malloc(len + sizeof(extra));
+	memcpy(in, out, len);
+	memcpy(in + len, extra, sizeof(extra));
+	ck_assert_int_eq(ktls_hs_step(c, in, len + sizeof(extra), &used), 1);
+	ck_assert_uint_eq(used, len);
+	/* Called again when done, it takes nothing. */
+	ck_assert_int_eq(ktls_hs_step(c, in + len, sizeof(extra), &used), 1);
+	ck_assert_uint_eq(used, 0);
+	free(in);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
+static unsigned tickets;
+static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
+{
+	(void)arg, (void)t;
+	ck_assert_uint_eq(len, 32);
+	ck_assert_uint_eq(lifetime, 7200);
+	tickets++;
+}
+
+START_TEST(tickets_and_post_handshake)
+{
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	ck_assert_int_eq(ktls_config_set_tickets(sc, 3), 0);
+	ktls_config_set_ticket_cb(cc, on_ticket, NULL);
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_int_eq(r.client, 1);
+	ck_assert_int_eq(r.server, 1);
+	/* The tickets went out after the handshake under the server's
+	 * application key; run_pair left them, unread, to the client's side.
+	 * Open them as the connection layer will and hand them over. */
+	struct ktls_rec_dir crd, cwr, srd, swr;
+	ck_assert_int_eq(ktls_hs_take_app_keys(c, &crd, &cwr), 0);
+	ck_assert_int_eq(ktls_hs_take_app_keys(s, &srd, &swr), 0);
+	ck_assert_uint_eq(swr.seq, 1); /* one record carried all three */
+	ktls_rec_clear(&crd);
+	ktls_rec_clear(&cwr);
+	ktls_rec_clear(&srd);
+	ktls_rec_clear(&swr);
+
+	/* Post-handshake parsing on its own. */
+	struct ktls_buf m;
+	ktls_buf_init(&m);
+	uint8_t nonce[1] = {0}, t[32] = {0};
+	struct ktls_new_session_ticket nst = {7200, 1, {nonce, 1}, {t, 32}};
+	ktls_new_session_ticket_encode(&m, &nst);
+	ktls_new_session_ticket_encode(&m, &nst);
+	int ku;
+	const char *why;
+	tickets = 0;
+	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why), 0);
+	ck_assert_uint_eq(tickets, 2);
+	ck_assert_int_eq(ku, -1);
+	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	m.len = 0;
+	ktls_key_update_encode(&m, 1);
+	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why), 0);
+	ck_assert_int_eq(ku, 1);
+	/* KeyUpdate not last in its record, two KeyUpdates, a bad value, a
+	 * truncated message, a ClientHello after the handshake. */
+	ktls_new_session_ticket_encode(&m, &nst);
+	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	m.len = 0;
+	ktls_key_update_encode(&m, 0);
+	ktls_key_update_encode(&m, 0);
+	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	static const uint8_t bad_value[] = {24, 0, 0, 1, 2}, trunc[] = {24, 0, 0, 2, 0},
+			     hello[] = {1, 0, 0, 0};
+	ck_assert_int_eq(ktls_post_handshake(cc, bad_value, 5, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER));
+	ck_assert_int_eq(ktls_post_handshake(cc, trunc, 5, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
+	ck_assert_int_eq(ktls_post_handshake(cc, hello, 4, &ku, &why),
+			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	ktls_buf_free(&m);
 	ktls_hs_free(c);
 	ktls_hs_free(s);
 	ktls_config_free(cc);
@@ -350,8 +492,11 @@ int main(void)
 	tcase_add_test(tc, sni_selects_certificate);
 	tcase_add_test(tc, mutual_tls);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, bad_signatures);
 	tcase_add_test(tc, tampered_flight);
 	tcase_add_test(tc, keylog_lines_match);
+	tcase_add_test(tc, stops_at_last_record);
+	tcase_add_test(tc, tickets_and_post_handshake);
 	tcase_add_test(tc, byte_at_a_time);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
