@@ -40,7 +40,7 @@ done
 # exports (the ABI check of the kmod patches).
 for m in bonding; do
 	modprobe --show-depends -d "$KROOT/image" -S "$KREL" "$m" |
-		awk '$1 == "insmod" { print $2 }' | while read -r ko; do
+		awk '$1 == "insmod" && $2 !~ /\/tls\.ko$/ { print $2 }' | while read -r ko; do
 		cp "$ko" "$root/lib/modules/ktls/extra/"
 	done
 done
