@@ -36,6 +36,7 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	c->n_sigalgs = 6;
 	c->verify = role == KTLS_CLIENT ? KTLS_VERIFY_PEER : KTLS_VERIFY_NONE;
 	c->record_size_limit = 16385;
+	c->offload = KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX;
 	return c;
 }
 
@@ -213,4 +214,21 @@ KTLS_API void ktls_config_set_keylog(struct ktls_config *c, ktls_keylog_cb cb, v
 {
 	c->keylog = cb;
 	c->keylog_arg = arg;
+}
+
+KTLS_API int ktls_config_set_key_update_policy(struct ktls_config *c, uint64_t bytes,
+					       uint64_t records, unsigned seconds)
+{
+	c->ku_bytes = bytes;
+	c->ku_records = records;
+	c->ku_seconds = seconds;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_offload(struct ktls_config *c, unsigned directions)
+{
+	if (directions & ~(KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX))
+		return -EINVAL;
+	c->offload = directions;
+	return 0;
 }

@@ -34,6 +34,9 @@ struct ktls_config {
 	void *ticket_arg;
 	ktls_keylog_cb keylog;
 	void *keylog_arg;
+	uint64_t ku_bytes, ku_records;
+	unsigned ku_seconds;
+	unsigned offload;
 };
 
 /*

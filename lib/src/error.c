@@ -55,6 +55,10 @@ static const struct err_desc errs[KTLS_E_LAST - KTLS_E_BASE] = {
 	[KTLS_E_ALREADY_INSTALLED - KTLS_E_BASE] = {"kernel already has a key for this "
 						    "direction",
 						    -1},
+	[KTLS_E_NOT_TLS13 - KTLS_E_BASE] = {"not a TLS 1.3 connection", -1},
+	[KTLS_E_HANDSHAKE_NOT_DONE - KTLS_E_BASE] = {"the handshake has not completed", -1},
+	[KTLS_E_RENEGOTIATION - KTLS_E_BASE] = {"TLS 1.3 has no renegotiation", -1},
+	[KTLS_E_CLOSED - KTLS_E_BASE] = {"the connection is closed or has failed", -1},
 };
 
 static const char *const alert_names[256] = {

@@ -124,3 +124,18 @@ int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, u
 	*seq = v;
 	return 0;
 }
+
+int ktls_kernel_send_record(int fd, uint8_t type, const void *buf, size_t len, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = KTLS_UAPI_SOL_TLS;
+	cm->cmsg_type = KTLS_UAPI_TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+	*CMSG_DATA(cm) = type;
+	ssize_t n = sendmsg(fd, &m, flags | MSG_NOSIGNAL);
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}

@@ -36,6 +36,10 @@ int ktls_kernel_crypto_info(const struct ktls_suite *s, const uint8_t *key, cons
 int ktls_kernel_set_key(int fd, enum ktls_dir dir, const struct ktls_suite *s, const uint8_t *key,
 			const uint8_t *iv, uint64_t seq, bool rekey);
 
+/* Sends one record of content type `type` through kernel TX (a
+ * TLS_SET_RECORD_TYPE cmsg): how non-data records go out. */
+int ktls_kernel_send_record(int fd, uint8_t type, const void *buf, size_t len, int flags);
+
 /* The kernel's next record sequence number for a direction keyed with suite
  * s (the kernel insists on the exact crypto_info size of its cipher). */
 int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, uint64_t *seq);

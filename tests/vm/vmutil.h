@@ -40,16 +40,8 @@ static inline uint8_t *pattern(size_t n, unsigned seed)
 /* Sends one record of a given type through the kernel (record-type cmsg). */
 static inline ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
 {
-	char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};
-	struct iovec iov = {(void *)buf, len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = KTLS_UAPI_SOL_TLS;
-	c->cmsg_type = KTLS_UAPI_TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-	*CMSG_DATA(c) = type;
-	return sendmsg(fd, &msg, 0);
+	int err = ktls_kernel_send_record(fd, type, buf, len, 0);
+	return err ? err : (ssize_t)len;
 }
 
 /* Receives one record through the kernel and reports its type. */

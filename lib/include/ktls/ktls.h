@@ -47,6 +47,10 @@ enum ktls_error {
 	KTLS_E_REKEY_UNSUPPORTED, /* kernel cannot replace keys (needs 6.14+ or our kmod patch) */
 	KTLS_E_NOT_INSTALLED,	  /* re-key or query on a direction with no key */
 	KTLS_E_ALREADY_INSTALLED, /* first-time install on a direction that has a key */
+	KTLS_E_NOT_TLS13,	  /* the call needs a TLS 1.3 connection */
+	KTLS_E_HANDSHAKE_NOT_DONE, /* the call needs a completed handshake */
+	KTLS_E_RENEGOTIATION,	  /* TLS 1.3 has no renegotiation */
+	KTLS_E_CLOSED,		  /* the connection was closed or failed before */
 	KTLS_E_LAST,
 	/* -(KTLS_E_ALERT_RECEIVED + description): fatal alert from the peer */
 	KTLS_E_ALERT_RECEIVED = 0x2000,
@@ -223,6 +227,77 @@ KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs); /* server: c
 KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
 /* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
+
+/* Key-update policy (0 = off for each): a KeyUpdate is scheduled once this
+ * many bytes or records were sent under one key, or this many seconds
+ * passed. The AEAD limits of RFC 8446 5.5 apply on top, always. */
+KTLS_API int ktls_config_set_key_update_policy(struct ktls_config *cfg, uint64_t bytes,
+					       uint64_t records, unsigned seconds);
+
+/* Which directions may go to the kernel (default both). */
+#define KTLS_OFFLOAD_TX 1u
+#define KTLS_OFFLOAD_RX 2u
+KTLS_API int ktls_config_set_offload(struct ktls_config *cfg, unsigned directions);
+
+/* ---- Connections: a TLS 1.3 session over a connected TCP socket ---- */
+
+struct ktls_conn;
+/* The socket stays the caller's: ktls_conn_free does not close it. It may
+ * be blocking or non-blocking (then calls return -EAGAIN; poll and retry). */
+KTLS_API struct ktls_conn *ktls_conn_new(const struct ktls_config *cfg, int fd,
+					 const char *server_name);
+/*
+ * Takes over a connection whose handshake another TLS stack did: the suite,
+ * the current application traffic secrets (hash-length bytes) and the next
+ * record sequence numbers of each direction.
+ */
+KTLS_API struct ktls_conn *ktls_conn_adopt(const struct ktls_config *cfg, int fd, uint16_t suite,
+					   const uint8_t *tx_secret, uint64_t tx_seq,
+					   const uint8_t *rx_secret, uint64_t rx_seq);
+KTLS_API void ktls_conn_free(struct ktls_conn *c);
+
+/*
+ * Runs the handshake; 1 when complete (keys are then in the kernel where
+ * possible). On a connection already established it performs a scheduled
+ * key update at once, like SSL_do_handshake(). Negative on error.
+ */
+KTLS_API int ktls_handshake(struct ktls_conn *c);
+/* Read, write, sendfile: bytes moved, 0 from read at close_notify, or a
+ * negative error. A scheduled key update happens first. */
+KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len);
+KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len);
+KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, size_t count);
+/* Sends close_notify; the socket is not closed. */
+KTLS_API int ktls_shutdown(struct ktls_conn *c);
+
+/* TLS 1.3 KeyUpdate, after OpenSSL's SSL_key_update(3). */
+#define KTLS_KEY_UPDATE_NONE (-1)
+#define KTLS_KEY_UPDATE_NOT_REQUESTED 0
+#define KTLS_KEY_UPDATE_REQUESTED 1
+/* Schedules a key update of our sending key, asking the peer to update its
+ * own too with _REQUESTED. It is sent at the next read, write, sendfile or
+ * ktls_handshake call. Errors: -EINVAL for _NONE or another value,
+ * -KTLS_E_HANDSHAKE_NOT_DONE, -KTLS_E_NOT_TLS13. */
+KTLS_API int ktls_key_update(struct ktls_conn *c, int type);
+/* The update scheduled and not yet sent, or KTLS_KEY_UPDATE_NONE. */
+KTLS_API int ktls_get_key_update_type(const struct ktls_conn *c);
+/* Renegotiation does not exist in TLS 1.3: these fail with
+ * -KTLS_E_RENEGOTIATION; ktls_renegotiate_pending() is always 0. */
+KTLS_API int ktls_renegotiate(struct ktls_conn *c);
+KTLS_API int ktls_renegotiate_abbreviated(struct ktls_conn *c);
+KTLS_API int ktls_renegotiate_pending(const struct ktls_conn *c);
+
+/* Where the records go: KTLS_OFFLOAD_TX/RX bits set for the directions the
+ * kernel carries; the others use the library's userspace record layer. */
+KTLS_API unsigned ktls_conn_offload(const struct ktls_conn *c);
+struct ktls_conn_stats {
+	uint64_t bytes_sent, bytes_received;
+	uint64_t key_updates_sent, key_updates_received;
+	uint64_t tx_records; /* under the current key (kernel: estimated, upper bound) */
+};
+KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st);
+/* The handshake engine's view (suite, ALPN, ...), NULL for an adopted one. */
+KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Connections on the host, where the kernel has no kTLS: the userspace
+ * record layer carries the data. KeyUpdate API semantics (SSL_key_update(3)),
+ * transfers through many key updates from both sides, and bad input.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "connpair.h"
+#include "hs.h"
+#include "hs_io.h"
+
+static void handshake_both(struct side *cl, struct side *sv, pid_t *child, void (*server)(struct side *))
+{
+	*child = fork();
+	if (*child == 0) {
+		sv->conn = ktls_conn_new(sv->cfg, sv->fd, NULL);
+		int rc = ktls_handshake(sv->conn);
+		if (rc != 1)
+			_exit(10);
+		server(sv);
+		_exit(0);
+	}
+	cl->conn = ktls_conn_new(cl->cfg, cl->fd, "server.test");
+	ck_assert_ptr_nonnull(cl->conn);
+	ck_assert_int_eq(ktls_handshake(cl->conn), 1);
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+/* Server: echo until close_notify, updating its own keys every 64 KiB
+ * (requested, so the client must answer). */
+static void echo_server(struct side *sv)
+{
+	static uint8_t buf[70000];
+	size_t since = 0;
+	for (;;) {
+		long n = ktls_read(sv->conn, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0)
+			_exit(20);
+		since += (size_t)n;
+		if (since >= 65536) {
+			if (ktls_key_update(sv->conn, KTLS_KEY_UPDATE_REQUESTED))
+				_exit(21);
+			since = 0;
+		}
+		for (long off = 0; off < n;) {
+			long w = ktls_write(sv->conn, buf + off, (size_t)(n - off));
+			if (w <= 0)
+				_exit(22);
+			off += w;
+		}
+	}
+	struct ktls_conn_stats st;
+	ktls_conn_stats(sv->conn, &st);
+	ktls_shutdown(sv->conn);
+	/* Report through the exit status: at least 8 updates each way. */
+	_exit(st.key_updates_sent >= 8 && st.key_updates_received >= 8 ? 0 : 23);
+}
+
+START_TEST(echo_through_key_updates)
+{
+	static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0x1304};
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, suites[_i]);
+	handshake_both(&cl, &sv, &child, echo_server);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn), 0); /* no kTLS on this host */
+	uint8_t *data = malloc(1 << 20), *back = malloc(1 << 20), h1[32], h2[32];
+	for (size_t i = 0; i < 1 << 20; i++)
+		data[i] = (uint8_t)(i * 7 + i / 4099);
+	/* 1 MiB in 16 chunks; a key update of ours (alternating types)
+	 * between chunks; the server's requested updates arrive meanwhile. */
+	for (int k = 0; k < 16; k++) {
+		const uint8_t *chunk = data + k * 65536;
+		ck_assert_int_eq(ktls_key_update(cl.conn, k % 2 ? KTLS_KEY_UPDATE_REQUESTED
+							    : KTLS_KEY_UPDATE_NOT_REQUESTED),
+				 0);
+		write_exact(cl.conn, chunk, 65536);
+		ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
+		read_exact(cl.conn, back + k * 65536, 65536);
+	}
+	sha256(data, 1 << 20, h1);
+	sha256(back, 1 << 20, h2);
+	ck_assert_mem_eq(h1, h2, 32);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0); /* server's close_notify */
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_ge(st.key_updates_sent, 16); /* a request met by a pending update needs no other */
+	ck_assert_uint_ge(st.key_updates_received, 16);
+	ck_assert_uint_eq(st.bytes_sent, 1 << 20);
+	ck_assert_uint_eq(st.bytes_received, 1 << 20);
+	ck_assert_int_eq(wait_child(child), 0);
+	free(data);
+	free(back);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+static void idle_server(struct side *sv)
+{
+	uint8_t buf[64];
+	long n = ktls_read(sv->conn, buf, sizeof(buf)); /* until close_notify */
+	_exit(n == 0 ? 0 : 30);
+}
+
+START_TEST(key_update_api)
+{
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	/* Before the handshake: an error, nothing scheduled. */
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_REQUESTED),
+			 -KTLS_E_HANDSHAKE_NOT_DONE);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
+	ktls_conn_free(cl.conn);
+	handshake_both(&cl, &sv, &child, idle_server);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NONE), -EINVAL);
+	ck_assert_int_eq(ktls_key_update(cl.conn, 2), -EINVAL);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NOT_REQUESTED);
+	/* REQUESTED wins over NOT_REQUESTED; the reverse does not downgrade. */
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_REQUESTED), 0);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_REQUESTED);
+	/* The handshake call performs it at once. */
+	struct ktls_conn_stats st;
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_sent, 1);
+	ck_assert_int_eq(ktls_renegotiate(cl.conn), -KTLS_E_RENEGOTIATION);
+	ck_assert_int_eq(ktls_renegotiate_abbreviated(cl.conn), -KTLS_E_RENEGOTIATION);
+	ck_assert_int_eq(ktls_renegotiate_pending(cl.conn), 0);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"x", 1), -EPIPE);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+/* A raw server: the handshake engine, then records sealed by hand, so the
+ * client can be fed what a broken or hostile peer sends. */
+static void raw_server(int fd, const struct ktls_config *cfg, const uint8_t *plain, size_t len,
+		       uint8_t type, const uint8_t *after, size_t after_len)
+{
+	struct ktls_hs *hs = ktls_hs_new(cfg, NULL);
+	static struct ktls_hs_io io;
+	if (ktls_hs_io_run(hs, &io, fd) != 1)
+		_exit(40);
+	struct ktls_rec_dir rd, wr;
+	ktls_hs_take_app_keys(hs, &rd, &wr);
+	uint8_t rec[256];
+	long n = ktls_rec_seal(&wr, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"hello", 5, 0, rec,
+			       sizeof(rec));
+	ktls_write_all(fd, rec, (size_t)n);
+	n = ktls_rec_seal(&wr, type, plain, len, 0, rec, sizeof(rec));
+	ktls_write_all(fd, rec, (size_t)n);
+	if (after_len) {
+		n = ktls_rec_seal(&wr, KTLS_CT_APPLICATION_DATA, after, after_len, 0, rec,
+				  sizeof(rec));
+		ktls_write_all(fd, rec, (size_t)n);
+	}
+	/* Wait for the client's alert or close, then report it as status. */
+	n = recv(fd, rec, sizeof(rec), 0);
+	uint8_t t;
+	long m = n > 0 ? ktls_rec_open(&rd, rec, (size_t)n, rec, sizeof(rec), &t) : -1;
+	_exit(m == 2 && t == KTLS_CT_ALERT ? rec[1] : 255);
+}
+
+START_TEST(bad_post_handshake_input)
+{
+	static const struct {
+		uint8_t type;
+		uint8_t msg[8];
+		size_t len;
+		int want, alert;
+	} cases[] = {
+		{KTLS_CT_HANDSHAKE, {24, 0, 0, 1, 2}, 5, KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER),
+		 KTLS_ALERT_ILLEGAL_PARAMETER}, /* KeyUpdate value 2 */
+		{KTLS_CT_HANDSHAKE, {24, 0, 0, 2, 0}, 5, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
+		 KTLS_ALERT_DECODE_ERROR}, /* truncated */
+		{KTLS_CT_HANDSHAKE, {24, 0, 0, 2, 0, 0}, 6, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
+		 KTLS_ALERT_DECODE_ERROR}, /* oversized KeyUpdate body */
+		{KTLS_CT_HANDSHAKE, {20, 0, 0, 0}, 4, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+		 KTLS_ALERT_UNEXPECTED_MESSAGE}, /* Finished after the handshake */
+		{KTLS_CT_ALERT, {2, KTLS_ALERT_HANDSHAKE_FAILURE}, 2,
+		 -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_HANDSHAKE_FAILURE), 255}, /* alert mid-stream */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct side cl, sv;
+		connect_pair(&cl, &sv, 0);
+		pid_t child = fork();
+		if (child == 0)
+			raw_server(sv.fd, sv.cfg, cases[i].msg, cases[i].len, cases[i].type,
+				   (const uint8_t *)"late", 4);
+		cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+		ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+		/* Data delivered before the bad record is not lost. */
+		uint8_t buf[16];
+		ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), 5);
+		ck_assert_mem_eq(buf, "hello", 5);
+		long r = ktls_read(cl.conn, buf, sizeof(buf));
+		ck_assert_msg(r == cases[i].want, "case %zu: %ld (%s)", i, r, ktls_strerror((int)r));
+		ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), cases[i].want); /* sticky */
+		shutdown(cl.fd, SHUT_WR);
+		ck_assert_int_eq(wait_child(child), cases[i].alert);
+		side_free(&cl);
+		side_free(&sv);
+	}
+}
+END_TEST
+
+START_TEST(adopt_keys_from_another_stack)
+{
+	/* Two connections adopt each other's secrets: data and key updates
+	 * flow as if they had done the handshake themselves. */
+	int fds[2];
+	uint8_t a[32], b[32], buf[8];
+	memset(a, 0xa1, 32);
+	memset(b, 0xb2, 32);
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
+	struct ktls_conn *x = ktls_conn_adopt(cfg, fds[0], 0x1301, a, 3, b, 5);
+	struct ktls_conn *y = ktls_conn_adopt(cfg, fds[1], 0x1301, b, 5, a, 3);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(y);
+	ck_assert_ptr_null(ktls_conn_adopt(cfg, fds[1], 0xc02f, a, 0, b, 0));
+	ck_assert_int_eq(ktls_write(x, (const uint8_t *)"one", 3), 3);
+	read_exact(y, buf, 3);
+	ck_assert_int_eq(ktls_key_update(x, KTLS_KEY_UPDATE_REQUESTED), 0);
+	ck_assert_int_eq(ktls_write(x, (const uint8_t *)"two", 3), 3);
+	read_exact(y, buf, 3);
+	ck_assert_mem_eq(buf, "two", 3);
+	ck_assert_int_eq(ktls_write(y, (const uint8_t *)"three", 5), 5); /* answers first */
+	read_exact(x, buf, 5);
+	ck_assert_mem_eq(buf, "three", 5);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(y, &st);
+	ck_assert_uint_eq(st.key_updates_received, 1);
+	ck_assert_uint_eq(st.key_updates_sent, 1);
+	ktls_conn_free(x);
+	ktls_conn_free(y);
+	ktls_config_free(cfg);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("conn");
+	TCase *tc = tcase_create("userspace");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, echo_through_key_updates, 0, 4);
+	tcase_add_test(tc, key_update_api);
+	tcase_add_test(tc, bad_post_handshake_input);
+	tcase_add_test(tc, adopt_keys_from_another_stack);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
