@@ -49,6 +49,17 @@ exclude=(-V 13_sm4_gcm -V 13_sm4_ccm -V 12_aria_gcm -V 12_aria_gcm_256)
 	-T mutliproc_even -T mutliproc_readers -T mutliproc_writers
 	-T mutliproc_sendpage_even -T mutliproc_sendpage_readers -T mutliproc_sendpage_writers)
 
+# On the stock module three re-key cases hang until the harness's 30 s
+# timeout. The subset names them as expected failures without running them;
+# the full run (suite vm-long) runs them.
+not_run=()
+if [ "$full" = 0 ] && [ "$expect" = stock ]; then
+	for t in rekey rekey_fail splice_rekey; do
+		exclude+=(-T "$t")
+		not_run+=("tls.13_aes_gcm.$t")
+	done
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
@@ -68,6 +79,10 @@ is_xfail() {
 	return 1
 }
 pass=0 fail=0 xfail=0 xpass=0 skip=0
+for name in "${not_run[@]+"${not_run[@]}"}"; do
+	xfail=$((xfail + 1))
+	echo "XFAIL $name (not run in the subset: hangs to the timeout on the stock module)"
+done
 while read -r line; do
 	case $line in
 	"ok "*" # SKIP"*) skip=$((skip + 1)) ;;

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ktls_conn over the real kernel. KTLS_EXPECT_REKEY=1 (patched module or
+ * 6.14+): both directions in the kernel, a sendfile transfer with a key
+ * update every MiB from the server (alternately requesting one back) and
+ * writes with updates from the client, byte for byte, per cipher.
+ * KTLS_EXPECT_REKEY=0 (stock): the documented fallback, TX in the kernel,
+ * RX in userspace, our own updates refused with -KTLS_E_REKEY_UNSUPPORTED.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "../unit/connpair.h"
+
+#define FILE_LEN (8u << 20)
+#define BACK_LEN (1u << 20)
+
+static int expect_rekey(void)
+{
+	const char *e = getenv("KTLS_EXPECT_REKEY");
+	ck_assert_ptr_nonnull(e);
+	return atoi(e);
+}
+
+static uint8_t *make_data(size_t n, unsigned seed)
+{
+	uint8_t *p = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 131 + seed + i / 9973);
+	return p;
+}
+
+/* Server: sendfile FILE_LEN bytes with an update every MiB, then read the
+ * client's BACK_LEN bytes and check them. Exit status says what failed. */
+static void server(struct side *sv)
+{
+	uint8_t *data = make_data(FILE_LEN, 1), *want = make_data(BACK_LEN, 2);
+	uint8_t *got = malloc(BACK_LEN);
+	int fd = memfd_create("file", 0);
+	if (ktls_write_all(fd, data, FILE_LEN))
+		_exit(50);
+	if (ktls_conn_offload(sv->conn) != (KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX))
+		_exit(51);
+	int64_t off = 0;
+	for (int mib = 0; (size_t)off < FILE_LEN; mib++) {
+		if (mib && ktls_key_update(sv->conn, mib % 2 ? KTLS_KEY_UPDATE_REQUESTED
+							   : KTLS_KEY_UPDATE_NOT_REQUESTED))
+			_exit(52);
+		int64_t end = (int64_t)(mib + 1) << 20;
+		while (off < end) {
+			long n = ktls_sendfile(sv->conn, fd, &off, (size_t)(end - off));
+			if (n <= 0)
+				_exit(53);
+		}
+	}
+	size_t have = 0;
+	while (have < BACK_LEN) {
+		long n = ktls_read(sv->conn, got + have, BACK_LEN - have);
+		if (n <= 0)
+			_exit(54);
+		have += (size_t)n;
+	}
+	if (memcmp(got, want, BACK_LEN))
+		_exit(55);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(sv->conn, &st);
+	if (st.key_updates_sent < 7 || st.key_updates_received < 4)
+		_exit(56);
+	ktls_shutdown(sv->conn);
+	_exit(0);
+}
+
+START_TEST(sendfile_with_key_updates)
+{
+	static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0x1304};
+	if (!expect_rekey())
+		return; /* see stock_fallback */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, suites[_i]);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1)
+			_exit(60);
+		server(&sv);
+	}
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn), KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX);
+	uint8_t *got = malloc(FILE_LEN), *want = make_data(FILE_LEN, 1), h1[32], h2[32];
+	read_exact(cl.conn, got, FILE_LEN);
+	sha256(got, FILE_LEN, h1);
+	sha256(want, FILE_LEN, h2);
+	ck_assert_mem_eq(h1, h2, 32);
+	/* Back to the server, with updates of our own every 256 KiB. */
+	uint8_t *back = make_data(BACK_LEN, 2);
+	for (size_t off = 0; off < BACK_LEN; off += 256 << 10) {
+		ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+		write_exact(cl.conn, back + off, 256 << 10);
+	}
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0); /* close_notify */
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_received, 7);
+	ck_assert_uint_ge(st.key_updates_sent, 4 + 1); /* ours, and answers to requests */
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server status %d", status);
+	printf("%s: 8 MiB sendfile with 7 key updates, 1 MiB back with %lu: byte-exact\n",
+	       ktls_suite_name(suites[_i]), (unsigned long)st.key_updates_sent);
+	free(got);
+	free(want);
+	free(back);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+START_TEST(stock_fallback)
+{
+	if (expect_rekey())
+		return;
+	/* Our side on the stock kernel; the peer keeps all its records in
+	 * userspace and asks us for a key update. */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_offload(sv.cfg, 0), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1 || ktls_conn_offload(sv.conn) != 0)
+			_exit(70);
+		if (ktls_write(sv.conn, (const uint8_t *)"before", 6) != 6 ||
+		    ktls_key_update(sv.conn, KTLS_KEY_UPDATE_REQUESTED) ||
+		    ktls_write(sv.conn, (const uint8_t *)"after", 5) != 5)
+			_exit(71);
+		uint8_t buf[16];
+		long n = ktls_read(sv.conn, buf, sizeof(buf));
+		_exit(n == 5 && !memcmp(buf, "hello", 5) ? 0 : 72);
+	}
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn), KTLS_OFFLOAD_TX);
+	/* Data before a write of ours: allowed, we have not been asked yet. */
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"hello", 5), 5);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED),
+			 -KTLS_E_REKEY_UNSUPPORTED);
+	/* The peer's update is followed (RX is in userspace) ... */
+	uint8_t buf[16];
+	read_exact(cl.conn, buf, 6);
+	ck_assert_mem_eq(buf, "before", 6);
+	read_exact(cl.conn, buf, 5);
+	ck_assert_mem_eq(buf, "after", 5);
+	/* ... but it asked for ours, which this kernel cannot do: a clear
+	 * error, not a corrupt stream. */
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"x", 1), -KTLS_E_REKEY_UNSUPPORTED);
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vm-conn");
+	TCase *tc = tcase_create("kernel");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, sendfile_with_key_updates, 0, 4);
+	tcase_add_test(tc, stock_fallback);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
