@@ -48,7 +48,8 @@ struct ktls_conn {
 	const struct ktls_suite *suite;
 	struct ktls_rec_dir rd, wr; /* keys (and userspace protection) per direction */
 	bool tx_kernel, rx_kernel, kernel_rekey;
-	int ku_pending;
+	int ku_pending;	 /* scheduled by the application or a limit */
+	bool ku_answer;	 /* the peer asked: owed update_not_requested (4.6.3) */
 	bool peer_closed, closed;
 	pthread_mutex_t wlock, rlock;
 
@@ -206,12 +207,10 @@ static int send_handshake_record(struct ktls_conn *c, const uint8_t *msg, size_t
 	return send_typed(c, KTLS_CT_HANDSHAKE, msg, len, 0);
 }
 
-/* KeyUpdate out under the old key, then the next key in. Write lock held. */
-static int do_key_update(struct ktls_conn *c)
+/* One KeyUpdate out under the old key, then the next key in. */
+static int send_one_update(struct ktls_conn *c, int type)
 {
-	if (c->tx_kernel && !c->kernel_rekey)
-		return fail(c, -KTLS_E_REKEY_UNSUPPORTED);
-	uint8_t msg[5] = {KTLS_HS_KEY_UPDATE, 0, 0, 1, (uint8_t)c->ku_pending};
+	uint8_t msg[5] = {KTLS_HS_KEY_UPDATE, 0, 0, 1, (uint8_t)type};
 	int err = send_handshake_record(c, msg, sizeof(msg));
 	if (err == -EAGAIN)
 		return err; /* nothing sent; tried again at the next call */
@@ -224,9 +223,39 @@ static int do_key_update(struct ktls_conn *c)
 					  true);
 	if (err)
 		return fail(c, err);
-	c->ku_pending = KTLS_KEY_UPDATE_NONE;
 	c->st.key_updates_sent++;
 	reset_usage(c);
+	return 0;
+}
+
+static bool update_due(const struct ktls_conn *c)
+{
+	return c->ku_answer || c->ku_pending != KTLS_KEY_UPDATE_NONE;
+}
+
+/*
+ * The updates owed, in order, under the write lock. An answer to the peer
+ * must say update_not_requested; it also serves a plain update the
+ * application scheduled, but a request of the application's own needs an
+ * update of its own after it.
+ */
+static int do_key_update(struct ktls_conn *c)
+{
+	if (c->tx_kernel && !c->kernel_rekey)
+		return fail(c, -KTLS_E_REKEY_UNSUPPORTED);
+	while (update_due(c)) {
+		int type = c->ku_answer ? KTLS_KEY_UPDATE_NOT_REQUESTED : c->ku_pending;
+		int err = send_one_update(c, type);
+		if (err)
+			return err;
+		if (c->ku_answer) {
+			c->ku_answer = false;
+			if (c->ku_pending == KTLS_KEY_UPDATE_NOT_REQUESTED)
+				c->ku_pending = KTLS_KEY_UPDATE_NONE;
+		} else {
+			c->ku_pending = KTLS_KEY_UPDATE_NONE;
+		}
+	}
 	return 0;
 }
 
@@ -264,9 +293,9 @@ static int tx_prepare(struct ktls_conn *c)
 		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
 	if (c->closed)
 		return -EPIPE;
-	if (c->ku_pending == KTLS_KEY_UPDATE_NONE && key_used_up(c))
+	if (!update_due(c) && key_used_up(c))
 		c->ku_pending = KTLS_KEY_UPDATE_NOT_REQUESTED;
-	return c->ku_pending == KTLS_KEY_UPDATE_NONE ? 0 : do_key_update(c);
+	return update_due(c) ? do_key_update(c) : 0;
 }
 
 /* Userspace TX: sends bytes, keeping an unsent tail for the next call. */
@@ -368,11 +397,10 @@ static int on_peer_key_update(struct ktls_conn *c, int requested)
 		return fail(c, err);
 	c->st.key_updates_received++;
 	if (requested) {
-		/* Answered before our next application data (4.6.3). The
-		 * pending flag is only read under the write lock. */
+		/* Answered before our next application data (4.6.3); one
+		 * answer covers several requests. */
 		pthread_mutex_lock(&c->wlock);
-		if (c->ku_pending == KTLS_KEY_UPDATE_NONE)
-			c->ku_pending = KTLS_KEY_UPDATE_NOT_REQUESTED;
+		c->ku_answer = true;
 		pthread_mutex_unlock(&c->wlock);
 	}
 	return 0;
@@ -515,9 +543,9 @@ KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
 		return 0;
 	/* A key update the application scheduled goes out at the next I/O
 	 * call, reads included (SSL_key_update(3)). */
-	if (c->ku_pending != KTLS_KEY_UPDATE_NONE) {
+	if (update_due(c)) {
 		pthread_mutex_lock(&c->wlock);
-		int err = c->ku_pending != KTLS_KEY_UPDATE_NONE ? do_key_update(c) : 0;
+		int err = update_due(c) ? do_key_update(c) : 0;
 		pthread_mutex_unlock(&c->wlock);
 		if (err && err != -EAGAIN)
 			return err;
@@ -537,7 +565,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	if (c->state == C_OPEN) {
 		/* Established: a scheduled key update happens now. */
 		pthread_mutex_lock(&c->wlock);
-		int err = c->ku_pending != KTLS_KEY_UPDATE_NONE ? do_key_update(c) : 0;
+		int err = update_due(c) ? do_key_update(c) : 0;
 		pthread_mutex_unlock(&c->wlock);
 		return err ? err : 1;
 	}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Runs inside the VM (busybox sh), with the patched tls module: key updates
+# between ktls_conn_peer (records in the kernel) and real peers, both ways:
+#  1. openssl s_server pushes 'k' and 'K' at our client
+#  2. openssl s_client pushes 'k' and 'K' at our server
+#  3. gnutls-cli pushes ^rekey^ and ^rekey1^ at our server
+# Data must keep flowing after every update: each side echoes the other.
+C=/work/certs
+fail=0
+check() { # name file pattern...
+	name=$1 file=$2
+	shift 2
+	for p in "$@"; do
+		if ! grep -q -- "$p" "$file"; then
+			echo "not ok - $name: missing '$p'"
+			sed "s/^/    /" "$file" | tail -25
+			fail=$((fail + 1))
+			return
+		fi
+	done
+	echo "ok - $name"
+}
+
+# 1: openssl server, our client. s_server treats a line "k"/"K" as a command.
+{ sleep 2; echo "one"; sleep 1; echo k; sleep 1; echo "two UPDATE"; sleep 1; echo K; sleep 1
+  echo "three"; sleep 1; echo "BYE"; sleep 2; } |
+	openssl s_server -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
+		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
+sleep 1
+ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
+wait
+check "openssl s_server k/K -> our client (kTLS)" /tmp/c1.out "offload tx+rx" "got: one" \
+	"got: two UPDATE" "got: three" "key_updates_received=[3-9]"
+check "  ... s_server got our data and echoes after every update" /tmp/s1.out "hello" "echo:one" \
+	"echo:two UPDATE" "echo:three"
+
+# 2: our server, openssl client.
+ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
+sleep 1
+{ sleep 1; echo "one"; sleep 1; echo k; sleep 1; echo "two UPDATE"; sleep 1; echo K; sleep 1
+  echo "three BYE"; sleep 2; } |
+	openssl s_client -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
+		-tls1_3 >/tmp/s2.out 2>&1
+wait
+check "openssl s_client k/K -> our server (kTLS)" /tmp/c2.out "offload tx+rx" "got: one" \
+	"got: two UPDATE" "got: three BYE" "key_updates_received=[2-9]" "key_updates_sent=[1-9]"
+check "  ... s_client got our echoes after every update" /tmp/s2.out "echo:one" "echo:three BYE"
+
+# 3: our server, gnutls client with inline commands.
+ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
+sleep 1
+{ sleep 1; echo "one"; sleep 1; echo "^rekey^"; sleep 1; echo "two UPDATE"; sleep 1
+  echo "^rekey1^"; sleep 1; echo "three BYE"; sleep 2; } |
+	gnutls-cli 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
+		--verify-hostname server.test --inline-commands >/tmp/s3.out 2>&1
+wait
+check "gnutls-cli ^rekey^/^rekey1^ -> our server (kTLS)" /tmp/c3.out "offload tx+rx" "got: one" \
+	"got: two UPDATE" "got: three BYE" "key_updates_received=[2-9]" "key_updates_sent=[1-9]"
+check "  ... gnutls-cli got our echoes after every update" /tmp/s3.out "echo:one" "echo:three BYE"
+
+echo "keyupdate interop: $fail failed"
+[ "$fail" = 0 ]
