@@ -50,7 +50,7 @@ struct ktls_conn {
 	bool tx_kernel, rx_kernel, kernel_rekey;
 	int ku_pending;	 /* scheduled by the application or a limit */
 	bool ku_answer;	 /* the peer asked: owed update_not_requested (4.6.3) */
-	bool peer_closed, closed;
+	bool peer_closed, closed, alert_sent;
 	pthread_mutex_t wlock, rlock;
 
 	/* Usage under the current TX key, for the limits and the policy. */
@@ -497,10 +497,8 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 			return (long)n;
 		}
 		long rl = ktls_rec_frame(c->rbuf, c->rhave, KTLS_REC_MAX_CIPHER);
-		if (rl < 0) {
-			send_alert(c, (int)rl);
+		if (rl < 0)
 			return fail(c, (int)rl);
-		}
 		if (rl == 0) {
 			size_t want = c->rhave < KTLS_REC_HDR
 					      ? KTLS_REC_HDR
@@ -517,10 +515,8 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		long n = ktls_rec_open(&c->rd, c->rbuf, (size_t)rl, c->plain, KTLS_REC_MAX_CIPHER,
 				       &type);
 		c->rhave = 0; /* one record at a time: nothing follows it */
-		if (n < 0) {
-			send_alert(c, (int)n);
+		if (n < 0)
 			return fail(c, (int)n);
-		}
 		c->st.bytes_received += type == KTLS_CT_APPLICATION_DATA ? (uint64_t)n : 0;
 		if (type == KTLS_CT_APPLICATION_DATA) {
 			c->poff = 0;
@@ -528,8 +524,6 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 			continue;
 		}
 		int r = on_control(c, type, c->plain, (size_t)n);
-		if (r < 0)
-			send_alert(c, r);
 		if (r)
 			return r == 1 ? 0 : r;
 	}
@@ -555,6 +549,13 @@ KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
 	if (n > 0 && c->rx_kernel)
 		c->st.bytes_received += (uint64_t)n;
 	pthread_mutex_unlock(&c->rlock);
+	if (n < 0 && c->state == C_FAILED && !c->alert_sent) {
+		/* A protocol error we found gets its alert, on either path. */
+		c->alert_sent = true;
+		pthread_mutex_lock(&c->wlock);
+		send_alert(c, (int)n);
+		pthread_mutex_unlock(&c->wlock);
+	}
 	return n;
 }
 

@@ -394,6 +394,37 @@ START_TEST(tickets_and_post_handshake)
 }
 END_TEST
 
+START_TEST(key_update_before_finished)
+{
+	/* A KeyUpdate where EncryptedExtensions belongs: unexpected_message. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+	const uint8_t *out;
+	size_t len, used;
+	ck_assert_int_eq(ktls_hs_step(c, NULL, 0, &used), 0);
+	ktls_hs_output(c, &out, &len);
+	ck_assert_int_eq(ktls_hs_step(s, out, len, &used), 0);
+	/* Keep the ServerHello record, then a KeyUpdate sealed with the
+	 * server's handshake key, as the server engine would have sealed EE. */
+	ktls_hs_output(s, &out, &len);
+	long sh_len = ktls_rec_frame(out, len, KTLS_REC_MAX_CIPHER);
+	ck_assert_int_gt(sh_len, 0);
+	struct ktls_rec_dir wr = {0};
+	ck_assert_int_eq(ktls_rec_init(&wr, s->suite, s->s_hs, 1), 0);
+	static const uint8_t ku[] = {24, 0, 0, 1, 0};
+	uint8_t in[512];
+	memcpy(in, out, (size_t)sh_len);
+	long n = ktls_rec_seal(&wr, KTLS_CT_HANDSHAKE, ku, 5, 0, in + sh_len, sizeof(in) - (size_t)sh_len);
+	ck_assert_int_eq(ktls_hs_step(c, in, (size_t)sh_len + (size_t)n, &used),
+			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	ktls_rec_clear(&wr);
+	ktls_hs_free(c);
+	ktls_hs_free(s);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
 static void keylog(void *arg, const char *line)
 {
 	struct ktls_buf *b = arg;
@@ -496,6 +527,7 @@ int main(void)
 	tcase_add_test(tc, tampered_flight);
 	tcase_add_test(tc, keylog_lines_match);
 	tcase_add_test(tc, stops_at_last_record);
+	tcase_add_test(tc, key_update_before_finished);
 	tcase_add_test(tc, tickets_and_post_handshake);
 	tcase_add_test(tc, byte_at_a_time);
 	suite_add_tcase(s, tc);
