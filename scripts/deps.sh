@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
   gcc make meson ninja-build pkg-config         # build
   libssl-dev libmnl-dev check                   # libcrypto, netlink, unit tests
-  clang                                         # libFuzzer targets
+  clang clang-format                            # libFuzzer targets, formatting
   openssl gnutls-bin                            # interop peers
   qemu-system-x86 busybox-static kmod cpio      # the VM suite
   xz-utils zstd dwarves bc flex bison libelf-dev # building tls.ko out of tree

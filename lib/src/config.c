@@ -69,7 +69,10 @@ static int set_list(uint16_t *dst, size_t *n, size_t cap, const uint16_t *src, s
 	return 0;
 }
 
-static bool suite_ok(uint16_t id) { return ktls_suite_get(id) != NULL; }
+static bool suite_ok(uint16_t id)
+{
+	return ktls_suite_get(id) != NULL;
+}
 
 KTLS_API int ktls_config_set_suites(struct ktls_config *c, const uint16_t *s, size_t n)
 {

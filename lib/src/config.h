@@ -10,7 +10,7 @@
 
 struct ktls_cert {
 	X509 *leaf;
-	STACK_OF(X509) *chain; /* leaf first, as sent */
+	STACK_OF(X509) * chain; /* leaf first, as sent */
 	EVP_PKEY *key;
 	struct ktls_bytes der[KTLS_MAX_CHAIN];
 	size_t n;

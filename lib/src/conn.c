@@ -48,8 +48,8 @@ struct ktls_conn {
 	const struct ktls_suite *suite;
 	struct ktls_rec_dir rd, wr; /* keys (and userspace protection) per direction */
 	bool tx_kernel, rx_kernel, kernel_rekey;
-	int ku_pending;	 /* scheduled by the application or a limit */
-	bool ku_answer;	 /* the peer asked: owed update_not_requested (4.6.3) */
+	int ku_pending; /* scheduled by the application or a limit */
+	bool ku_answer; /* the peer asked: owed update_not_requested (4.6.3) */
 	bool peer_closed, closed, alert_sent;
 	pthread_mutex_t wlock, rlock;
 
@@ -263,8 +263,8 @@ static int do_key_update(struct ktls_conn *c)
 static bool key_used_up(struct ktls_conn *c)
 {
 	const struct ktls_config *cfg = c->cfg;
-	uint64_t records = c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN
-					: c->wr.seq;
+	uint64_t records =
+		c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN : c->wr.seq;
 	if ((cfg->ku_bytes && c->key_bytes >= cfg->ku_bytes) ||
 	    (cfg->ku_records && records >= cfg->ku_records) ||
 	    (cfg->ku_seconds && time(NULL) - c->key_since >= (time_t)cfg->ku_seconds))
@@ -456,7 +456,9 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 		}
 		char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};
 		struct iovec iov = {direct ? buf : c->plain, direct ? len : KTLS_REC_MAX_PLAIN};
-		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		struct msghdr m = {.msg_iov = &iov,
+				   .msg_iovlen = 1,
+				   .msg_control = cbuf,
 				   .msg_controllen = sizeof(cbuf)};
 		ssize_t n = recvmsg(c->fd, &m, 0);
 		if (n < 0)
@@ -500,9 +502,10 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		if (rl < 0)
 			return fail(c, (int)rl);
 		if (rl == 0) {
-			size_t want = c->rhave < KTLS_REC_HDR
-					      ? KTLS_REC_HDR
-					      : KTLS_REC_HDR + ((size_t)c->rbuf[3] << 8 | c->rbuf[4]);
+			size_t want =
+				c->rhave < KTLS_REC_HDR
+					? KTLS_REC_HDR
+					: KTLS_REC_HDR + ((size_t)c->rbuf[3] << 8 | c->rbuf[4]);
 			ssize_t r = recv(c->fd, c->rbuf + c->rhave, want - c->rhave, 0);
 			if (r < 0)
 				return -errno;
@@ -619,7 +622,10 @@ KTLS_API int ktls_key_update(struct ktls_conn *c, int type)
 	return 0;
 }
 
-KTLS_API int ktls_get_key_update_type(const struct ktls_conn *c) { return c->ku_pending; }
+KTLS_API int ktls_get_key_update_type(const struct ktls_conn *c)
+{
+	return c->ku_pending;
+}
 KTLS_API int ktls_renegotiate(struct ktls_conn *c)
 {
 	(void)c;
@@ -644,7 +650,11 @@ KTLS_API unsigned ktls_conn_offload(const struct ktls_conn *c)
 KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st)
 {
 	*st = c->st;
-	st->tx_records = c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN : c->wr.seq;
+	st->tx_records =
+		c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN : c->wr.seq;
 }
 
-KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c) { return c->hs; }
+KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c)
+{
+	return c->hs;
+}

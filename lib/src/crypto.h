@@ -29,7 +29,7 @@ bool ktls_kex_supported(uint16_t group);
 int ktls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *pub, size_t *pub_len);
 int ktls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
 		    uint8_t *secret, size_t *secret_len);
-#define KTLS_KEX_MAX_PUB 133
+#define KTLS_KEX_MAX_PUB    133
 #define KTLS_KEX_MAX_SECRET 66
 
 /* Signature schemes. */

@@ -18,12 +18,11 @@ static const struct err_desc errs[KTLS_E_LAST - KTLS_E_BASE] = {
 	[KTLS_E_CRYPTO - KTLS_E_BASE] = {"libcrypto operation failed", KTLS_ALERT_INTERNAL_ERROR},
 	[KTLS_E_BUFFER_TOO_SMALL - KTLS_E_BASE] = {"output buffer too small", -1},
 	[KTLS_E_UNKNOWN_SUITE - KTLS_E_BASE] = {"unknown or unavailable cipher suite", -1},
-	[KTLS_E_RECORD_TRUNCATED - KTLS_E_BASE] = {"record truncated",
-						   KTLS_ALERT_DECODE_ERROR},
-	[KTLS_E_RECORD_OVERFLOW - KTLS_E_BASE] = {"record longer than allowed",
-						  KTLS_ALERT_RECORD_OVERFLOW},
-	[KTLS_E_BAD_RECORD_MAC - KTLS_E_BASE] = {"record authentication failed",
-						 KTLS_ALERT_BAD_RECORD_MAC},
+	[KTLS_E_RECORD_TRUNCATED - KTLS_E_BASE] = {"record truncated", KTLS_ALERT_DECODE_ERROR},
+	[KTLS_E_RECORD_OVERFLOW -
+		KTLS_E_BASE] = {"record longer than allowed", KTLS_ALERT_RECORD_OVERFLOW},
+	[KTLS_E_BAD_RECORD_MAC -
+		KTLS_E_BASE] = {"record authentication failed", KTLS_ALERT_BAD_RECORD_MAC},
 	[KTLS_E_RECORD_NO_CONTENT_TYPE - KTLS_E_BASE] = {"record has no content type (all "
 							 "padding)",
 							 KTLS_ALERT_UNEXPECTED_MESSAGE},
@@ -132,4 +131,7 @@ KTLS_API int ktls_error_alert(int err)
 	return -1;
 }
 
-KTLS_API const char *ktls_version_string(void) { return KTLS_VERSION; }
+KTLS_API const char *ktls_version_string(void)
+{
+	return KTLS_VERSION;
+}

@@ -4,6 +4,8 @@
  * messages and back, alerts, the key schedule steps both roles share, and
  * the public ktls_hs_* calls. No I/O: bytes in, bytes out.
  */
+#include "hs.h"
+
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -11,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "hs.h"
 
 /* Largest handshake message we take (a certificate chain fits easily). */
 #define MAX_MSG (1u << 17)
@@ -328,11 +328,13 @@ static int process_messages(struct ktls_hs *hs)
 			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
 					    "handshake data after Finished in the same record");
 		unsigned epoch = hs->rd_epoch;
-		int err = hs->role == KTLS_CLIENT
-				  ? ktls_hs_client_message(hs, type, body, len, hs->msgs.base, 4 + len)
-				  : ktls_hs_server_message(hs, type, body, len, hs->msgs.base, 4 + len);
+		int err = hs->role == KTLS_CLIENT ? ktls_hs_client_message(hs, type, body, len,
+									   hs->msgs.base, 4 + len)
+						  : ktls_hs_server_message(hs, type, body, len,
+									   hs->msgs.base, 4 + len);
 		if (err)
-			return hs->state == HS_FAILED ? err : ktls_hs_fail(hs, err, "internal error");
+			return hs->state == HS_FAILED ? err
+						      : ktls_hs_fail(hs, err, "internal error");
 		ktls_buf_consume(&hs->msgs, 4 + len);
 		/* Messages must not straddle a change of read keys (5.1). */
 		if (hs->rd_epoch != epoch && hs->msgs.len)
@@ -435,20 +437,44 @@ KTLS_API void ktls_hs_output(struct ktls_hs *hs, const uint8_t **out, size_t *le
 	*len = hs->out.len;
 }
 
-KTLS_API void ktls_hs_output_sent(struct ktls_hs *hs, size_t n) { ktls_buf_consume(&hs->out, n); }
+KTLS_API void ktls_hs_output_sent(struct ktls_hs *hs, size_t n)
+{
+	ktls_buf_consume(&hs->out, n);
+}
 
 KTLS_API const char *ktls_hs_error_detail(const struct ktls_hs *hs)
 {
 	return hs->state == HS_FAILED ? hs->detail : "";
 }
 
-KTLS_API uint16_t ktls_hs_suite(const struct ktls_hs *hs) { return hs->suite ? hs->suite->id : 0; }
-KTLS_API uint16_t ktls_hs_group(const struct ktls_hs *hs) { return hs->group; }
-KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs) { return hs->sigalg; }
-KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs) { return hs->alpn[0] ? hs->alpn : NULL; }
-KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs) { return hs->server_name; }
-KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs) { return hs->did_hrr; }
-KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs) { return hs->peer_cert; }
+KTLS_API uint16_t ktls_hs_suite(const struct ktls_hs *hs)
+{
+	return hs->suite ? hs->suite->id : 0;
+}
+KTLS_API uint16_t ktls_hs_group(const struct ktls_hs *hs)
+{
+	return hs->group;
+}
+KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs)
+{
+	return hs->sigalg;
+}
+KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs)
+{
+	return hs->alpn[0] ? hs->alpn : NULL;
+}
+KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs)
+{
+	return hs->server_name;
+}
+KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs)
+{
+	return hs->did_hrr;
+}
+KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs)
+{
+	return hs->peer_cert;
+}
 
 int ktls_hs_take_app_keys(struct ktls_hs *hs, struct ktls_rec_dir *rd, struct ktls_rec_dir *wr)
 {

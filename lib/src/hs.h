@@ -56,14 +56,14 @@ struct ktls_hs {
 	/* Record protection now in force (off: plaintext records). */
 	struct ktls_rec_dir rd, wr;
 	bool rd_on, wr_on;
-	unsigned rd_epoch; /* bumps on every read key change */
+	unsigned rd_epoch;     /* bumps on every read key change */
 	bool rd_got_encrypted; /* an encrypted record arrived in this read epoch */
 
 	struct ktls_buf msgs;	/* received handshake bytes, not yet whole messages */
 	struct ktls_buf flight; /* handshake messages to seal at the current epoch */
 	struct ktls_buf out;	/* records ready to send */
 
-	const struct ktls_cert *cert; /* ours, chosen for this connection */
+	const struct ktls_cert *cert;	      /* ours, chosen for this connection */
 	uint16_t peer_sigalgs[KTLS_MAX_LIST]; /* client: from CertificateRequest */
 	size_t n_peer_sigalgs;
 	X509 *peer_cert;

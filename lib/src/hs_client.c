@@ -161,8 +161,9 @@ static int on_encrypted_extensions(struct ktls_hs *hs, const uint8_t *body, size
 				!memcmp(name.p, ee.alpn.p, ee.alpn.len);
 		}
 		if (!found)
-			return FAIL(hs, hs->cfg->alpn_len ? KTLS_ALERT_ILLEGAL_PARAMETER
-							  : KTLS_ALERT_UNSUPPORTED_EXTENSION,
+			return FAIL(hs,
+				    hs->cfg->alpn_len ? KTLS_ALERT_ILLEGAL_PARAMETER
+						      : KTLS_ALERT_UNSUPPORTED_EXTENSION,
 				    "server selected an ALPN protocol we did not offer");
 		memcpy(hs->alpn, ee.alpn.p, ee.alpn.len);
 		hs->alpn[ee.alpn.len] = 0;
@@ -293,7 +294,8 @@ int ktls_hs_client_message(struct ktls_hs *hs, uint8_t type, const uint8_t *body
 	case HS_C_WAIT_CV:
 		if (type != KTLS_HS_CERTIFICATE_VERIFY)
 			break;
-		err = ktls_hs_check_cert_verify(hs, body, len, hs->cfg->sigalgs, hs->cfg->n_sigalgs);
+		err = ktls_hs_check_cert_verify(hs, body, len, hs->cfg->sigalgs,
+						hs->cfg->n_sigalgs);
 		if (!err)
 			hs->state = HS_C_WAIT_FINISHED;
 		return err ? err : ktls_transcript_add(&hs->th, msg, msg_len);

@@ -2,10 +2,10 @@
 /* The server's handshake: ClientHello in (perhaps twice, around a
  * HelloRetryRequest), the whole server flight out, then the client's
  * authentication and Finished. */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +75,10 @@ static int send_hrr(struct ktls_hs *hs, const struct ktls_client_hello *ch, cons
 	    (err = ktls_transcript_add(&hs->th, msg, msg_len)) ||
 	    (err = ktls_transcript_hrr(&hs->th)))
 		return err;
-	struct ktls_server_hello hrr = {.hrr = true, .session_id = ch->session_id,
-					.suite = hs->suite->id, .group = hs->group};
+	struct ktls_server_hello hrr = {.hrr = true,
+					.session_id = ch->session_id,
+					.suite = hs->suite->id,
+					.group = hs->group};
 	struct ktls_buf m;
 	ktls_buf_init(&m);
 	ktls_server_hello_encode(&m, &hrr);
@@ -109,8 +111,10 @@ static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 		return -KTLS_E_CRYPTO;
 
 	ktls_buf_init(&m);
-	struct ktls_server_hello sh = {.session_id = ch->session_id, .suite = hs->suite->id,
-				       .group = hs->group, .pub = {pub, pub_len}};
+	struct ktls_server_hello sh = {.session_id = ch->session_id,
+				       .suite = hs->suite->id,
+				       .group = hs->group,
+				       .pub = {pub, pub_len}};
 	memcpy(sh.random, random, sizeof(random));
 	ktls_server_hello_encode(&m, &sh);
 	err = ktls_hs_send(hs, &m);
@@ -179,7 +183,8 @@ static int on_client_hello(struct ktls_hs *hs, const uint8_t *body, size_t len, 
 	if (err)
 		return ktls_hs_fail(hs, err, "ClientHello: %s", why);
 	if (!ch.has_sigalgs)
-		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION, "ClientHello: no signature_algorithms");
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: no signature_algorithms");
 	if (!ch.has_groups || !ch.has_key_share)
 		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
 			    "ClientHello: no supported_groups or key_share");
@@ -220,7 +225,8 @@ static int on_client_hello(struct ktls_hs *hs, const uint8_t *body, size_t len, 
 			if (in_list(ch.groups, ch.n_groups, c->groups[i]))
 				hs->group = c->groups[i];
 		if (!hs->group)
-			return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common");
+			return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
+				    "no key exchange group in common");
 		return send_hrr(hs, &ch, msg, msg_len);
 	}
 	hs->group = share->group;
@@ -248,7 +254,8 @@ static int on_client_certificate(struct ktls_hs *hs, const uint8_t *body, size_t
 	if (err)
 		return ktls_hs_fail(hs, err, "client Certificate: %s", why);
 	if (cm.context.len)
-		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER, "client Certificate context is not ours");
+		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+			    "client Certificate context is not ours");
 	if (cm.n_certs == 0) {
 		if (hs->cfg->verify == KTLS_VERIFY_REQUIRE)
 			return FAIL(hs, KTLS_ALERT_CERTIFICATE_REQUIRED,
@@ -302,7 +309,8 @@ int ktls_hs_server_message(struct ktls_hs *hs, uint8_t type, const uint8_t *body
 	case HS_S_WAIT_CV:
 		if (type != KTLS_HS_CERTIFICATE_VERIFY)
 			break;
-		err = ktls_hs_check_cert_verify(hs, body, len, hs->cfg->sigalgs, hs->cfg->n_sigalgs);
+		err = ktls_hs_check_cert_verify(hs, body, len, hs->cfg->sigalgs,
+						hs->cfg->n_sigalgs);
 		if (!err)
 			hs->state = HS_S_WAIT_FINISHED;
 		return err ? err : ktls_transcript_add(&hs->th, msg, msg_len);
@@ -317,7 +325,8 @@ int ktls_hs_server_message(struct ktls_hs *hs, uint8_t type, const uint8_t *body
 		if ((err = ktls_hs_finished_mac(hs, hs->c_hs, want)))
 			return err;
 		if (CRYPTO_memcmp(want, vd.p, vd.len))
-			return FAIL(hs, KTLS_ALERT_DECRYPT_ERROR, "client Finished does not verify");
+			return FAIL(hs, KTLS_ALERT_DECRYPT_ERROR,
+				    "client Finished does not verify");
 		if ((err = ktls_transcript_add(&hs->th, msg, msg_len)) ||
 		    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = send_tickets(hs)))
 			return err;

@@ -109,9 +109,10 @@ int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, u
 	socklen_t len = (socklen_t)want;
 	int rc = ktls_sys.getsockopt(fd, KTLS_UAPI_SOL_TLS, dir, &ci, &len);
 	int e = errno;
-	const uint8_t *p = s->kernel_cipher == KTLS_UAPI_CIPHER_CHACHA20_POLY1305 ? ci.chacha.rec_seq
-		       : s->kernel_cipher == KTLS_UAPI_CIPHER_AES_GCM_256   ? ci.aes256.rec_seq
-									     : ci.aes128.rec_seq;
+	const uint8_t *p = s->kernel_cipher == KTLS_UAPI_CIPHER_CHACHA20_POLY1305
+				   ? ci.chacha.rec_seq
+			   : s->kernel_cipher == KTLS_UAPI_CIPHER_AES_GCM_256 ? ci.aes256.rec_seq
+									      : ci.aes128.rec_seq;
 	uint64_t v = 0;
 	for (int i = 0; i < 8; i++)
 		v = (v << 8) | p[i];
@@ -129,7 +130,9 @@ int ktls_kernel_send_record(int fd, uint8_t type, const void *buf, size_t len, i
 {
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};
 	struct iovec iov = {(void *)buf, len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
 			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = KTLS_UAPI_SOL_TLS;

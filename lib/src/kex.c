@@ -53,7 +53,7 @@ int ktls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t 
 		    uint8_t *secret, size_t *secret_len)
 {
 	/* Wrong-sized or off-curve shares are the peer's fault (4.2.8). */
-	size_t want = group == KTLS_GROUP_X25519	 ? 32
+	size_t want = group == KTLS_GROUP_X25519      ? 32
 		      : group == KTLS_GROUP_SECP256R1 ? 65
 		      : group == KTLS_GROUP_SECP384R1 ? 97
 						      : 0;

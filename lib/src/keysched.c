@@ -6,8 +6,8 @@
 
 #include "ktls/ktls.h"
 
-static int hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len,
-		const uint8_t *data, size_t len, uint8_t *out)
+static int hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len, const uint8_t *data,
+		size_t len, uint8_t *out)
 {
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(s->hmac_proto);
 	size_t outl = 0;
@@ -137,4 +137,7 @@ int ktls_keysched_advance(struct ktls_keysched *ks, const uint8_t *ikm, size_t i
 	return err;
 }
 
-void ktls_keysched_wipe(struct ktls_keysched *ks) { OPENSSL_cleanse(ks, sizeof(*ks)); }
+void ktls_keysched_wipe(struct ktls_keysched *ks)
+{
+	OPENSSL_cleanse(ks, sizeof(*ks));
+}

@@ -44,11 +44,11 @@ enum ktls_ext_type {
 	KTLS_EXT_KEY_SHARE = 51,
 };
 
-#define KTLS_TLS13 0x0304
+#define KTLS_TLS13	    0x0304
 #define KTLS_LEGACY_VERSION 0x0303
-#define KTLS_MAX_LIST 32   /* suites, groups, schemes, shares kept from a peer */
-#define KTLS_MAX_CHAIN 10  /* certificates kept from a peer's chain */
-#define KTLS_RANDOM_LEN 32
+#define KTLS_MAX_LIST	    32 /* suites, groups, schemes, shares kept from a peer */
+#define KTLS_MAX_CHAIN	    10 /* certificates kept from a peer's chain */
+#define KTLS_RANDOM_LEN	    32
 
 /* The fail helper: the value a decoder returns for alert a. */
 #define KTLS_ALERT_ERR(a) (-(KTLS_E_ALERT_SENT + (a)))
@@ -68,7 +68,7 @@ struct ktls_client_hello {
 	struct ktls_bytes session_id;
 	uint16_t suites[KTLS_MAX_LIST];
 	size_t n_suites;
-	bool tls13;	  /* supported_versions lists 0x0304 */
+	bool tls13; /* supported_versions lists 0x0304 */
 	bool has_versions;
 	uint16_t groups[KTLS_MAX_LIST];
 	size_t n_groups;

@@ -5,7 +5,7 @@
 #include "msg.h"
 
 #define DECODE_ERR(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR))
-#define ILLEGAL(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER))
+#define ILLEGAL(msg)	(*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER))
 
 /* Reads a list of u16 into out (keeping at most KTLS_MAX_LIST). */
 static int u16_list(struct ktls_rd *r, size_t lenbytes, uint16_t *out, size_t *n)

@@ -14,7 +14,10 @@ size_t ktls_msg_begin(struct ktls_buf *b, uint8_t type)
 	return ktls_buf_open(b, 3);
 }
 
-void ktls_msg_end(struct ktls_buf *b, size_t mark) { ktls_buf_close(b, mark, 3); }
+void ktls_msg_end(struct ktls_buf *b, size_t mark)
+{
+	ktls_buf_close(b, mark, 3);
+}
 
 int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why)
 {

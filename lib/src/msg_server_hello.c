@@ -5,7 +5,7 @@
 #include "msg.h"
 
 #define DECODE_ERR(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR))
-#define ILLEGAL(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER))
+#define ILLEGAL(msg)	(*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER))
 
 int ktls_server_hello_decode(struct ktls_server_hello *sh, const uint8_t *body, size_t len,
 			     const char **why)

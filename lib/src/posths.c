@@ -34,7 +34,8 @@ int ktls_post_handshake(const struct ktls_config *cfg, const uint8_t *msgs, size
 			if ((err = ktls_new_session_ticket_decode(&t, p, n, why)))
 				return err;
 			if (cfg->ticket_cb)
-				cfg->ticket_cb(cfg->ticket_arg, t.ticket.p, t.ticket.len, t.lifetime);
+				cfg->ticket_cb(cfg->ticket_arg, t.ticket.p, t.ticket.len,
+					       t.lifetime);
 			break;
 		}
 		case KTLS_HS_KEY_UPDATE:

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "kernel.h"
-#include "sockutil.h"
 #include "ktls/ktls.h"
+#include "sockutil.h"
 
 static void probe(struct ktls_kernel_info *info)
 {

@@ -18,8 +18,9 @@ static int load_keys(struct ktls_rec_dir *d)
 	/* CCM's default nonce is 7 bytes and its tag length must be fixed
 	 * before the key goes in; GCM and ChaCha20 default to what TLS uses. */
 	if (!EVP_CipherInit_ex2(d->ctx, s->cipher, NULL, NULL, d->encrypt, NULL) ||
-	    (s->ccm && (EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_IVLEN, KTLS_IV_LEN, NULL) <= 0 ||
-			EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, KTLS_TAG_LEN, NULL) <= 0)) ||
+	    (s->ccm &&
+	     (EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_IVLEN, KTLS_IV_LEN, NULL) <= 0 ||
+	      EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, KTLS_TAG_LEN, NULL) <= 0)) ||
 	    !EVP_CipherInit_ex2(d->ctx, NULL, d->key, NULL, d->encrypt, NULL))
 		return -KTLS_E_CRYPTO;
 	d->seq = 0;

@@ -9,7 +9,7 @@
 
 #include "suite.h"
 
-#define KTLS_REC_HDR 5
+#define KTLS_REC_HDR	   5
 #define KTLS_REC_MAX_PLAIN 16384
 /* Largest TLSCiphertext.length RFC 8446 allows (2^14 + 256). */
 #define KTLS_REC_MAX_CIPHER (KTLS_REC_MAX_PLAIN + 256)

@@ -46,7 +46,7 @@ bool ktls_sig_key_matches(uint16_t scheme, EVP_PKEY *key)
 						    sizeof(group), NULL))
 			return false;
 		return !strcmp(group, scheme == KTLS_SIG_ECDSA_SECP256R1_SHA256 ? "prime256v1"
-										 : "secp384r1");
+										: "secp384r1");
 	default:
 		return false;
 	}
@@ -66,9 +66,9 @@ static EVP_MD_CTX *setup(uint16_t scheme, EVP_PKEY *key, int sign)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	int ok = md && (sign ? EVP_DigestSignInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key, NULL)
-			     : EVP_DigestVerifyInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key,
-						       NULL));
+	int ok = md &&
+		 (sign ? EVP_DigestSignInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key, NULL)
+		       : EVP_DigestVerifyInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key, NULL));
 	if (ok && md_of(scheme) && EVP_PKEY_is_a(key, "RSA"))
 		/* RSASSA-PSS with salt length equal to the digest (4.2.3). */
 		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&

@@ -12,8 +12,8 @@ static struct ktls_suite suites[KTLS_NUM_SUITES] = {
 	 KTLS_UAPI_CIPHER_AES_GCM_128, NULL, NULL, NULL},
 	{KTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", 48, 32, false,
 	 KTLS_UAPI_CIPHER_AES_GCM_256, NULL, NULL, NULL},
-	{KTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", 32, 32,
-	 false, KTLS_UAPI_CIPHER_CHACHA20_POLY1305, NULL, NULL, NULL},
+	{KTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", 32, 32, false,
+	 KTLS_UAPI_CIPHER_CHACHA20_POLY1305, NULL, NULL, NULL},
 	{KTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", 32, 16, true,
 	 KTLS_UAPI_CIPHER_AES_CCM_128, NULL, NULL, NULL},
 };
@@ -33,8 +33,8 @@ static void fetch_all(void)
 		s->md = EVP_MD_fetch(NULL, md_names[i], NULL);
 		s->cipher = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
 		if (hmac && s->md) {
-			OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(
-						  OSSL_MAC_PARAM_DIGEST, (char *)md_names[i], 0),
+			OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+									   (char *)md_names[i], 0),
 					  OSSL_PARAM_construct_end()};
 			s->hmac_proto = EVP_MAC_CTX_new(hmac);
 			if (s->hmac_proto && !EVP_MAC_CTX_set_params(s->hmac_proto, p)) {

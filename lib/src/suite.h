@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 #define KTLS_MAX_HASH 48
-#define KTLS_MAX_KEY 32
-#define KTLS_IV_LEN 12
-#define KTLS_TAG_LEN 16
+#define KTLS_MAX_KEY  32
+#define KTLS_IV_LEN   12
+#define KTLS_TAG_LEN  16
 
 struct ktls_suite {
 	uint16_t id;

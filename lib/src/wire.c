@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ktls_buf_init(struct ktls_buf *b) { memset(b, 0, sizeof(*b)); }
+void ktls_buf_init(struct ktls_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
 
 void ktls_buf_free(struct ktls_buf *b)
 {

@@ -24,10 +24,19 @@ static inline struct ktls_rd ktls_rd_make(const void *buf, size_t len)
 	return r;
 }
 
-static inline bool ktls_rd_ok(const struct ktls_rd *r) { return !r->bad; }
-static inline size_t ktls_rd_left(const struct ktls_rd *r) { return r->left; }
+static inline bool ktls_rd_ok(const struct ktls_rd *r)
+{
+	return !r->bad;
+}
+static inline size_t ktls_rd_left(const struct ktls_rd *r)
+{
+	return r->left;
+}
 /* True when every byte was read and no read ran short. */
-static inline bool ktls_rd_done(const struct ktls_rd *r) { return !r->bad && r->left == 0; }
+static inline bool ktls_rd_done(const struct ktls_rd *r)
+{
+	return !r->bad && r->left == 0;
+}
 
 /* Returns a pointer to the next n bytes and steps over them, or NULL. */
 static inline const uint8_t *ktls_rd_bytes(struct ktls_rd *r, size_t n)
@@ -52,11 +61,26 @@ static inline uint64_t ktls_rd_uint(struct ktls_rd *r, size_t n)
 	return v;
 }
 
-static inline uint8_t ktls_rd_u8(struct ktls_rd *r) { return (uint8_t)ktls_rd_uint(r, 1); }
-static inline uint16_t ktls_rd_u16(struct ktls_rd *r) { return (uint16_t)ktls_rd_uint(r, 2); }
-static inline uint32_t ktls_rd_u24(struct ktls_rd *r) { return (uint32_t)ktls_rd_uint(r, 3); }
-static inline uint32_t ktls_rd_u32(struct ktls_rd *r) { return (uint32_t)ktls_rd_uint(r, 4); }
-static inline uint64_t ktls_rd_u64(struct ktls_rd *r) { return ktls_rd_uint(r, 8); }
+static inline uint8_t ktls_rd_u8(struct ktls_rd *r)
+{
+	return (uint8_t)ktls_rd_uint(r, 1);
+}
+static inline uint16_t ktls_rd_u16(struct ktls_rd *r)
+{
+	return (uint16_t)ktls_rd_uint(r, 2);
+}
+static inline uint32_t ktls_rd_u24(struct ktls_rd *r)
+{
+	return (uint32_t)ktls_rd_uint(r, 3);
+}
+static inline uint32_t ktls_rd_u32(struct ktls_rd *r)
+{
+	return (uint32_t)ktls_rd_uint(r, 4);
+}
+static inline uint64_t ktls_rd_u64(struct ktls_rd *r)
+{
+	return ktls_rd_uint(r, 8);
+}
 
 /* Reads a length prefix of lenbytes (1-3) and returns a sub-reader over that
  * many bytes; the parent steps over them. A short block marks both bad. */
@@ -96,9 +120,18 @@ void ktls_buf_free(struct ktls_buf *b);
 uint8_t *ktls_buf_reserve(struct ktls_buf *b, size_t n);
 void ktls_buf_put(struct ktls_buf *b, const void *p, size_t n);
 void ktls_buf_uint(struct ktls_buf *b, uint64_t v, size_t n);
-static inline void ktls_buf_u8(struct ktls_buf *b, uint8_t v) { ktls_buf_uint(b, v, 1); }
-static inline void ktls_buf_u16(struct ktls_buf *b, uint16_t v) { ktls_buf_uint(b, v, 2); }
-static inline void ktls_buf_u24(struct ktls_buf *b, uint32_t v) { ktls_buf_uint(b, v, 3); }
+static inline void ktls_buf_u8(struct ktls_buf *b, uint8_t v)
+{
+	ktls_buf_uint(b, v, 1);
+}
+static inline void ktls_buf_u16(struct ktls_buf *b, uint16_t v)
+{
+	ktls_buf_uint(b, v, 2);
+}
+static inline void ktls_buf_u24(struct ktls_buf *b, uint32_t v)
+{
+	ktls_buf_uint(b, v, 3);
+}
 /* Opens a length-prefixed block; returns a mark for ktls_buf_close. */
 size_t ktls_buf_open(struct ktls_buf *b, size_t lenbytes);
 /* Writes the block's length into its prefix; marks the buffer bad if the

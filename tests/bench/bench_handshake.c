@@ -45,7 +45,8 @@ static void ours_setup(void)
 	ktls_config_set_ca_file(kc, path("ca.pem"));
 	ktls_config_set_suites(kc, &suite, 1);
 	ktls_config_set_groups(kc, &group, 1);
-	if (ktls_config_add_cert_files(ks, path("server-ecdsa256.pem"), path("server-ecdsa256.key"))) {
+	if (ktls_config_add_cert_files(ks, path("server-ecdsa256.pem"),
+				       path("server-ecdsa256.key"))) {
 		fprintf(stderr, "bench: cannot load certificates from %s\n", certdir);
 		exit(1);
 	}
@@ -156,10 +157,19 @@ static double rate(int (*once)(void), double secs)
 	} while ((t = now() - t0) < secs);
 	return (double)n / t;
 }
-static int ours_plain(void) { return ours_once(NULL, NULL); }
-static int ossl_plain(void) { return ossl_once(NULL, NULL); }
+static int ours_plain(void)
+{
+	return ours_once(NULL, NULL);
+}
+static int ossl_plain(void)
+{
+	return ossl_once(NULL, NULL);
+}
 
-static size_t heap(void) { return mallinfo2().uordblks; }
+static size_t heap(void)
+{
+	return mallinfo2().uordblks;
+}
 
 int main(int argc, char **argv)
 {
@@ -178,7 +188,8 @@ int main(int argc, char **argv)
 	       "AES-128-GCM)\n");
 	for (int round = 0; round < 5; round++) {
 		double a = rate(ours_plain, secs), b = rate(ossl_plain, secs);
-		printf("  round %d: ktls %7.0f   libssl %7.0f   ratio %.3f\n", round + 1, a, b, a / b);
+		printf("  round %d: ktls %7.0f   libssl %7.0f   ratio %.3f\n", round + 1, a, b,
+		       a / b);
 		best_o = a > best_o ? a : best_o;
 		best_s = b > best_s ? b : best_s;
 	}

@@ -122,15 +122,16 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_ktls: transfer %c failed\n", 'A' + m);
 				return 1;
 			}
-			printf("  round %d %c: %.1f MB/s\n", r + 1, 'A' + m, (double)size / t / 1e6);
+			printf("  round %d %c: %.1f MB/s\n", r + 1, 'A' + m,
+			       (double)size / t / 1e6);
 			if (t < best[m])
 				best[m] = t;
 		}
 	double a = (double)size / best[0] / 1e6, b = (double)size / best[1] / 1e6,
 	       c = (double)size / best[2] / 1e6;
 	printf("A kTLS sendfile, no key update        %8.1f MB/s\n", a);
-	printf("B kTLS sendfile, KeyUpdate every MiB  %8.1f MB/s   B/A = %.3f (target >= 0.99)\n", b,
-	       b / a);
+	printf("B kTLS sendfile, KeyUpdate every MiB  %8.1f MB/s   B/A = %.3f (target >= 0.99)\n",
+	       b, b / a);
 	printf("C userspace read+seal+write           %8.1f MB/s   A/C = %.3f\n", c, a / c);
 	return 0;
 }

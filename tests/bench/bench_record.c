@@ -5,8 +5,8 @@
  * The raw loop does only what any TLS 1.3 AEAD must: a per-record nonce,
  * 5 bytes of AAD, the cipher pass and the tag.
  */
-#include <openssl/evp.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #include "ktls/ktls.h"
 #include "record.h"
 
-#define REC 16384
+#define REC    16384
 #define ROUNDS 7
 
 static double now(void)
@@ -26,8 +26,8 @@ static double now(void)
 }
 
 /* Raw AEAD over buf[5..5+n) in place, AAD buf[0..5), tag after. */
-static int raw(EVP_CIPHER_CTX *ctx, int enc, int ccm, const uint8_t *iv, uint64_t seq,
-	       uint8_t *buf, size_t n)
+static int raw(EVP_CIPHER_CTX *ctx, int enc, int ccm, const uint8_t *iv, uint64_t seq, uint8_t *buf,
+	       size_t n)
 {
 	uint8_t nonce[12];
 	int l;

@@ -78,8 +78,7 @@ int main(int argc, char **argv)
 		printf("handshake failed: %s\n", ktls_strerror(rc));
 		return 1;
 	}
-	printf("handshake ok, offload %s%s\n",
-	       ktls_conn_offload(c) & KTLS_OFFLOAD_TX ? "tx" : "-",
+	printf("handshake ok, offload %s%s\n", ktls_conn_offload(c) & KTLS_OFFLOAD_TX ? "tx" : "-",
 	       ktls_conn_offload(c) & KTLS_OFFLOAD_RX ? "+rx" : "");
 	fflush(stdout);
 	if (!server) {
@@ -91,8 +90,7 @@ int main(int argc, char **argv)
 	struct ktls_conn_stats st;
 	ktls_conn_stats(c, &st);
 	printf("stats: key_updates_sent=%llu key_updates_received=%llu bytes_received=%llu\n",
-	       (unsigned long long)st.key_updates_sent,
-	       (unsigned long long)st.key_updates_received,
+	       (unsigned long long)st.key_updates_sent, (unsigned long long)st.key_updates_received,
 	       (unsigned long long)st.bytes_received);
 	ktls_conn_free(c);
 	ktls_config_free(cfg);

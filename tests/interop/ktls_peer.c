@@ -24,8 +24,8 @@
 
 #include "hs.h"
 #include "hs_io.h"
-#include "posths.h"
 #include "ktls/ktls.h"
+#include "posths.h"
 #include "sockutil.h"
 
 static unsigned tickets_seen;
@@ -100,7 +100,10 @@ static int receive(int fd, struct ktls_rec_dir *rd, const struct ktls_config *cf
 	}
 }
 
-static uint16_t hex(const char *s) { return (uint16_t)strtoul(s, NULL, 16); }
+static uint16_t hex(const char *s)
+{
+	return (uint16_t)strtoul(s, NULL, 16);
+}
 
 int main(int argc, char **argv)
 {
@@ -135,9 +138,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--tickets"))
 			err = ktls_config_set_tickets(cfg, (unsigned)atoi(v));
 		else if (!strcmp(o, "--verify"))
-			err = ktls_config_set_verify(cfg, !strcmp(v, "none")	  ? KTLS_VERIFY_NONE
-							  : !strcmp(v, "peer") ? KTLS_VERIFY_PEER
-									       : KTLS_VERIFY_REQUIRE);
+			err = ktls_config_set_verify(cfg, !strcmp(v, "none") ? KTLS_VERIFY_NONE
+							  : !strcmp(v, "peer")
+								  ? KTLS_VERIFY_PEER
+								  : KTLS_VERIFY_REQUIRE);
 		else if (!strcmp(o, "--alpn")) {
 			char *list = strdup(v), *save = NULL;
 			const char *protos[8];
@@ -161,7 +165,8 @@ int main(int argc, char **argv)
 	int fd;
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
 	if (server) {
-		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)atoi(port)),
 					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
 		setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

@@ -48,8 +48,8 @@ static inline void read_exact(struct ktls_conn *c, uint8_t *buf, size_t len)
 	size_t got = 0;
 	while (got < len) {
 		long n = ktls_read(c, buf + got, len - got);
-		ck_assert_msg(n > 0, "read: %ld (%s) after %zu of %zu", n, ktls_strerror((int)n), got,
-			      len);
+		ck_assert_msg(n > 0, "read: %ld (%s) after %zu of %zu", n, ktls_strerror((int)n),
+			      got, len);
 		got += (size_t)n;
 	}
 }

@@ -11,7 +11,8 @@
 #include "hs.h"
 #include "hs_io.h"
 
-static void handshake_both(struct side *cl, struct side *sv, pid_t *child, void (*server)(struct side *))
+static void handshake_both(struct side *cl, struct side *sv, pid_t *child,
+			   void (*server)(struct side *))
 {
 	*child = fork();
 	if (*child == 0) {
@@ -77,8 +78,10 @@ START_TEST(echo_through_key_updates)
 	 * directions in the VM with the patched module). */
 	struct ktls_kernel_info ki;
 	ktls_probe_kernel(&ki, 0);
-	ck_assert_uint_eq(ktls_conn_offload(cl.conn),
-			  ki.tls ? 0 : ki.rekey == 1 ? KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX : KTLS_OFFLOAD_TX);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn), ki.tls ? 0
+						      : ki.rekey == 1
+							      ? KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX
+							      : KTLS_OFFLOAD_TX);
 	uint8_t *data = malloc(1 << 20), *back = malloc(1 << 20), h1[32], h2[32];
 	for (size_t i = 0; i < 1 << 20; i++)
 		data[i] = (uint8_t)(i * 7 + i / 4099);
@@ -87,7 +90,7 @@ START_TEST(echo_through_key_updates)
 	for (int k = 0; k < 16; k++) {
 		const uint8_t *chunk = data + k * 65536;
 		ck_assert_int_eq(ktls_key_update(cl.conn, k % 2 ? KTLS_KEY_UPDATE_REQUESTED
-							    : KTLS_KEY_UPDATE_NOT_REQUESTED),
+								: KTLS_KEY_UPDATE_NOT_REQUESTED),
 				 0);
 		write_exact(cl.conn, chunk, 65536);
 		ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
@@ -101,7 +104,8 @@ START_TEST(echo_through_key_updates)
 	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0); /* server's close_notify */
 	struct ktls_conn_stats st;
 	ktls_conn_stats(cl.conn, &st);
-	ck_assert_uint_ge(st.key_updates_sent, 16); /* a request met by a pending update needs no other */
+	ck_assert_uint_ge(st.key_updates_sent,
+			  16); /* a request met by a pending update needs no other */
 	ck_assert_uint_ge(st.key_updates_received, 16);
 	ck_assert_uint_eq(st.bytes_sent, 1 << 20);
 	ck_assert_uint_eq(st.bytes_received, 1 << 20);
@@ -194,16 +198,31 @@ START_TEST(bad_post_handshake_input)
 		size_t len;
 		int want, alert;
 	} cases[] = {
-		{KTLS_CT_HANDSHAKE, {24, 0, 0, 1, 2}, 5, KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER),
+		{KTLS_CT_HANDSHAKE,
+		 {24, 0, 0, 1, 2},
+		 5,
+		 KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER),
 		 KTLS_ALERT_ILLEGAL_PARAMETER}, /* KeyUpdate value 2 */
-		{KTLS_CT_HANDSHAKE, {24, 0, 0, 2, 0}, 5, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
+		{KTLS_CT_HANDSHAKE,
+		 {24, 0, 0, 2, 0},
+		 5,
+		 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
 		 KTLS_ALERT_DECODE_ERROR}, /* truncated */
-		{KTLS_CT_HANDSHAKE, {24, 0, 0, 2, 0, 0}, 6, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
+		{KTLS_CT_HANDSHAKE,
+		 {24, 0, 0, 2, 0, 0},
+		 6,
+		 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
 		 KTLS_ALERT_DECODE_ERROR}, /* oversized KeyUpdate body */
-		{KTLS_CT_HANDSHAKE, {20, 0, 0, 0}, 4, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+		{KTLS_CT_HANDSHAKE,
+		 {20, 0, 0, 0},
+		 4,
+		 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
 		 KTLS_ALERT_UNEXPECTED_MESSAGE}, /* Finished after the handshake */
-		{KTLS_CT_ALERT, {2, KTLS_ALERT_HANDSHAKE_FAILURE}, 2,
-		 -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_HANDSHAKE_FAILURE), 255}, /* alert mid-stream */
+		{KTLS_CT_ALERT,
+		 {2, KTLS_ALERT_HANDSHAKE_FAILURE},
+		 2,
+		 -(KTLS_E_ALERT_RECEIVED + KTLS_ALERT_HANDSHAKE_FAILURE),
+		 255}, /* alert mid-stream */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct side cl, sv;
@@ -219,7 +238,8 @@ START_TEST(bad_post_handshake_input)
 		ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), 5);
 		ck_assert_mem_eq(buf, "hello", 5);
 		long r = ktls_read(cl.conn, buf, sizeof(buf));
-		ck_assert_msg(r == cases[i].want, "case %zu: %ld (%s)", i, r, ktls_strerror((int)r));
+		ck_assert_msg(r == cases[i].want, "case %zu: %ld (%s)", i, r,
+			      ktls_strerror((int)r));
 		ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), cases[i].want); /* sticky */
 		shutdown(cl.fd, SHUT_WR);
 		ck_assert_int_eq(wait_child(child), cases[i].alert);

@@ -212,8 +212,8 @@ START_TEST(refusals)
 		struct ktls_config *cc = client_cfg(), *sc = server_cfg(cases[i].cert);
 		struct ktls_hs *c = ktls_hs_new(cc, cases[i].name), *s = ktls_hs_new(sc, NULL);
 		struct hs_result r = run_pair(c, s);
-		ck_assert_msg(r.client == KTLS_ALERT_ERR(cases[i].alert), "%s: %d %s", cases[i].cert,
-			      r.client, ktls_hs_error_detail(c));
+		ck_assert_msg(r.client == KTLS_ALERT_ERR(cases[i].alert), "%s: %d %s",
+			      cases[i].cert, r.client, ktls_hs_error_detail(c));
 		ck_assert_int_eq(r.server, -(KTLS_E_ALERT_RECEIVED + cases[i].alert));
 		ktls_hs_free(c);
 		ktls_hs_free(s);
@@ -414,7 +414,8 @@ START_TEST(key_update_before_finished)
 	static const uint8_t ku[] = {24, 0, 0, 1, 0};
 	uint8_t in[512];
 	memcpy(in, out, (size_t)sh_len);
-	long n = ktls_rec_seal(&wr, KTLS_CT_HANDSHAKE, ku, 5, 0, in + sh_len, sizeof(in) - (size_t)sh_len);
+	long n = ktls_rec_seal(&wr, KTLS_CT_HANDSHAKE, ku, 5, 0, in + sh_len,
+			       sizeof(in) - (size_t)sh_len);
 	ck_assert_int_eq(ktls_hs_step(c, in, (size_t)sh_len + (size_t)n, &used),
 			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
 	ktls_rec_clear(&wr);
@@ -448,9 +449,9 @@ START_TEST(keylog_lines_match)
 	ck_assert_uint_eq(cl.len, sl.len);
 	ck_assert_mem_eq(cl.base, sl.base, cl.len);
 	ktls_buf_put(&cl, "", 1);
-	const char *labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET ", "SERVER_HANDSHAKE_TRAFFIC_SECRET ",
-				"CLIENT_TRAFFIC_SECRET_0 ", "SERVER_TRAFFIC_SECRET_0 ",
-				"EXPORTER_SECRET "};
+	const char *labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET ",
+				"SERVER_HANDSHAKE_TRAFFIC_SECRET ", "CLIENT_TRAFFIC_SECRET_0 ",
+				"SERVER_TRAFFIC_SECRET_0 ", "EXPORTER_SECRET "};
 	for (int i = 0; i < 5; i++)
 		ck_assert_ptr_nonnull(strstr((char *)cl.base, labels[i]));
 	ktls_buf_free(&cl);

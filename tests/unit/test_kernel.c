@@ -131,8 +131,8 @@ static int fake_get(int fd, int level, int opt, void *v, socklen_t *len)
 	fake_asked = *len;
 	if (*len > sizeof(ci))
 		return -1;
-	*len = (socklen_t)ktls_kernel_crypto_info(ktls_suite_get(KTLS_TLS_AES_256_GCM_SHA384),
-						  key, iv, 0x1122334455667788ull, &ci);
+	*len = (socklen_t)ktls_kernel_crypto_info(ktls_suite_get(KTLS_TLS_AES_256_GCM_SHA384), key,
+						  iv, 0x1122334455667788ull, &ci);
 	memcpy(v, &ci, *len);
 	return 0;
 }

@@ -79,8 +79,8 @@ START_TEST(client_hello)
 	uint8_t random[32] = {1}, sid[32] = {2}, pub[32] = {3};
 	static const uint8_t alpn[] = {2, 'h', '2'};
 	struct ktls_share share = {0x1d, {pub, 32}};
-	struct ktls_client_hello_params p = {random, sid,  32,	  suites, 2,   groups,
-					     2,	     &share, 1,	  sigs,	  2,   "example.com",
+	struct ktls_client_hello_params p = {random, sid,    32,   suites,   2, groups,
+					     2,	     &share, 1,	   sigs,     2, "example.com",
 					     alpn,   3,	     1000, {NULL, 0}};
 	struct ktls_buf m;
 	ktls_buf_init(&m);
@@ -128,8 +128,8 @@ END_TEST
 START_TEST(server_hello_and_hrr)
 {
 	uint8_t pub[65] = {4}, sid[32] = {9};
-	struct ktls_server_hello sh = {.session_id = {sid, 32}, .suite = 0x1302, .group = 0x17,
-				       .pub = {pub, 65}};
+	struct ktls_server_hello sh = {
+		.session_id = {sid, 32}, .suite = 0x1302, .group = 0x17, .pub = {pub, 65}};
 	struct ktls_buf m;
 	ktls_buf_init(&m);
 	ktls_server_hello_encode(&m, &sh);
@@ -142,8 +142,8 @@ START_TEST(server_hello_and_hrr)
 	ck_assert_uint_eq(got.pub.len, 65);
 	m.len = 0;
 	uint8_t cookie[5] = {1, 2, 3, 4, 5};
-	struct ktls_server_hello hrr = {.hrr = true, .suite = 0x1301, .group = 0x18,
-					.cookie = {cookie, 5}};
+	struct ktls_server_hello hrr = {
+		.hrr = true, .suite = 0x1301, .group = 0x18, .cookie = {cookie, 5}};
 	ktls_server_hello_encode(&m, &hrr);
 	check_codec(&m, KTLS_HS_SERVER_HELLO, dec_sh);
 	ck_assert_int_eq(ktls_server_hello_decode(&got, m.base + 4, m.len - 4, &why), 0);

@@ -163,8 +163,8 @@ START_TEST(bad_truncated_header)
 	struct pair p;
 	uint8_t rec[64], type;
 	pair_init(&p, KTLS_TLS_AES_128_GCM_SHA256);
-	long n = ktls_rec_seal(&p.tx, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"hello", 5, 0,
-			       rec, sizeof(rec));
+	long n = ktls_rec_seal(&p.tx, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"hello", 5, 0, rec,
+			       sizeof(rec));
 	ck_assert_int_gt(n, 0);
 	for (size_t cut = 0; cut < KTLS_REC_HDR; cut++)
 		ck_assert_int_eq(open_copy(&p.rx, rec, cut, &type), -KTLS_E_RECORD_TRUNCATED);
@@ -273,7 +273,7 @@ START_TEST(bad_content_types)
 	ck_assert_int_eq(open_copy(&p.rx, rec, (size_t)n, &type), -KTLS_E_RECORD_BAD_OUTER_TYPE);
 	/* Too short to hold a tag and a type byte. */
 	static const uint8_t tiny[] = {23, 3, 3, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0,
-				       0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+				       0,  0, 0, 0, 0,	0, 0, 0, 0, 0, 0, 0};
 	ck_assert_int_eq(open_copy(&p.rx, tiny, 5 + 16, &type), -KTLS_E_BAD_RECORD_MAC);
 	pair_clear(&p);
 }

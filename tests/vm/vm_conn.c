@@ -44,7 +44,7 @@ static void server(struct side *sv)
 	int64_t off = 0;
 	for (int mib = 0; (size_t)off < FILE_LEN; mib++) {
 		if (mib && ktls_key_update(sv->conn, mib % 2 ? KTLS_KEY_UPDATE_REQUESTED
-							   : KTLS_KEY_UPDATE_NOT_REQUESTED))
+							     : KTLS_KEY_UPDATE_NOT_REQUESTED))
 			_exit(52);
 		int64_t end = (int64_t)(mib + 1) << 20;
 		while (off < end) {

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ktls/ktls.h"
@@ -231,7 +231,8 @@ START_TEST(kernel_layer_errors)
 	ck_assert_int_eq(ktls_kernel_attach(fds[0]), 0);
 	ck_assert_int_eq(ktls_kernel_attach(fds[0]), 0); /* idempotent */
 	uint64_t seq;
-	ck_assert_int_eq(ktls_kernel_get_seq(fds[0], KTLS_DIR_TX, k.s, &seq), -KTLS_E_NOT_INSTALLED);
+	ck_assert_int_eq(ktls_kernel_get_seq(fds[0], KTLS_DIR_TX, k.s, &seq),
+			 -KTLS_E_NOT_INSTALLED);
 	ck_assert_int_eq(ktls_kernel_attach(fds[1]), 0);
 	ck_assert_int_eq(ktls_kernel_set_key(fds[0], KTLS_DIR_TX, k.s, k.key, k.iv, 0, false), 0);
 	ck_assert_int_eq(ktls_kernel_set_key(fds[1], KTLS_DIR_RX, k.s, k.key, k.iv, 0, false), 0);
@@ -249,8 +250,8 @@ START_TEST(kernel_layer_errors)
 	int r = ktls_kernel_set_key(fds[0], KTLS_DIR_TX, k.s, k.key, k.iv, 0, true);
 	ck_assert_int_eq(r, rekey ? 0 : -KTLS_E_REKEY_UNSUPPORTED);
 	if (rekey)
-		ck_assert_int_eq(ktls_kernel_set_key(fds[1], KTLS_DIR_RX, k.s, k.key, k.iv, 0, true),
-				 0);
+		ck_assert_int_eq(
+			ktls_kernel_set_key(fds[1], KTLS_DIR_RX, k.s, k.key, k.iv, 0, true), 0);
 	ck_assert_int_eq(write(fds[0], "still here", 10), 10);
 	char buf[16];
 	ck_assert_int_eq(ktls_read_full(fds[1], buf, 10), 0);

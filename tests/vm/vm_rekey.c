@@ -114,8 +114,8 @@ START_TEST(rx_rekey_pause_and_poll)
 	struct ktls_rec_dir tx = {0};
 	ck_assert_int_eq(ktls_rec_init(&tx, k0.s, k0.secret, 1), 0);
 	static uint8_t out[1 << 16];
-	size_t n = seal_update_stream(&tx, (const uint8_t *)"first", 5, (const uint8_t *)"second", 6,
-				      out, sizeof(out));
+	size_t n = seal_update_stream(&tx, (const uint8_t *)"first", 5, (const uint8_t *)"second",
+				      6, out, sizeof(out));
 	ck_assert_int_eq(ktls_write_all(fds[0], out, n), 0);
 
 	uint8_t buf[64], type;
@@ -239,9 +239,9 @@ START_TEST(einval_ebusy_and_counters)
 	set_key(fds[0], KTLS_DIR_TX, &k0, false);
 	set_key(fds[1], KTLS_DIR_RX, &k0, false);
 	/* Another cipher: EINVAL, and the old key keeps working. */
-	ck_assert_int_eq(ktls_kernel_set_key(fds[0], KTLS_DIR_TX, other.s, other.key, other.iv, 0,
-					     true),
-			 -EINVAL);
+	ck_assert_int_eq(
+		ktls_kernel_set_key(fds[0], KTLS_DIR_TX, other.s, other.key, other.iv, 0, true),
+		-EINVAL);
 	ck_assert_int_eq(ktls_write_all(fds[0], "abc", 3), 0);
 	uint8_t buf[16], type;
 	ck_assert_int_eq(ktls_read_full(fds[1], buf, 3), 0);
@@ -266,10 +266,10 @@ START_TEST(einval_ebusy_and_counters)
 	pair(fds, true, false);
 	int len = ktls_kernel_crypto_info(k0.s, k0.key, k0.iv, 0, &ci);
 	ci.info.version = 0x0303;
-	ck_assert_int_eq(setsockopt(fds[0], KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX, &ci, (socklen_t)len),
-			 0);
-	ck_assert_int_eq(setsockopt(fds[0], KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX, &ci, (socklen_t)len),
-			 -1);
+	ck_assert_int_eq(
+		setsockopt(fds[0], KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX, &ci, (socklen_t)len), 0);
+	ck_assert_int_eq(
+		setsockopt(fds[0], KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX, &ci, (socklen_t)len), -1);
 	ck_assert_int_eq(errno, EBUSY);
 	close(fds[0]);
 	close(fds[1]);
@@ -288,8 +288,8 @@ START_TEST(key_update_not_first_in_record)
 	set_key(fds[1], KTLS_DIR_RX, &k0, false);
 	struct ktls_rec_dir tx = {0};
 	ck_assert_int_eq(ktls_rec_init(&tx, k0.s, k0.secret, 1), 0);
-	static const uint8_t two[] = {4, 0, 0, 13, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 0x77, 0, 0,
-				      24, 0, 0, 1, 0};
+	static const uint8_t two[] = {4, 0, 0, 13,   0, 0, 0,  1, 0, 0, 0, 2,
+				      0, 0, 1, 0x77, 0, 0, 24, 0, 0, 1, 0};
 	uint8_t out[256], buf[64], type;
 	long n = ktls_rec_seal(&tx, KTLS_CT_HANDSHAKE, two, sizeof(two), 0, out, sizeof(out));
 	ck_assert_int_eq(ktls_write_all(fds[0], out, (size_t)n), 0);

@@ -49,12 +49,15 @@ static inline ssize_t recv_typed(int fd, uint8_t *type, void *buf, size_t len, i
 {
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};
 	struct iovec iov = {buf, len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf)};
 	ssize_t n = recvmsg(fd, &msg, flags);
 	*type = KTLS_CT_APPLICATION_DATA;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == KTLS_UAPI_SOL_TLS && c->cmsg_type == KTLS_UAPI_TLS_GET_RECORD_TYPE)
+		if (c->cmsg_level == KTLS_UAPI_SOL_TLS &&
+		    c->cmsg_type == KTLS_UAPI_TLS_GET_RECORD_TYPE)
 			*type = *CMSG_DATA(c);
 	return n;
 }

@@ -215,7 +215,8 @@ int cmd_demo(int argc, char **argv)
 		printf("server    : failed: %s\n", ktls_strerror(rn == sizeof(r) ? r.err : -EIO));
 	}
 	printf("key update: client received %llu, sent %llu (its answers)\n",
-	       (unsigned long long)st.key_updates_received, (unsigned long long)st.key_updates_sent);
+	       (unsigned long long)st.key_updates_received,
+	       (unsigned long long)st.key_updates_sent);
 	printf("file      : sent    sha256 %.16s...\n", hw);
 	printf("            received sha256 %.16s... (%llu bytes)\n", hg,
 	       (unsigned long long)received);

@@ -20,7 +20,9 @@ static void print_json(const struct ktls_kernel_info *in)
 		printf("%s\"%s\":%s", i ? "," : "", ktls_suite_name(suites[i]),
 		       in->suites & KTLS_SUITE_BIT(suites[i]) ? "true" : "false");
 	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s}\n",
-	       in->rekey == 1 ? "true" : in->rekey == 0 ? "false" : "null",
+	       in->rekey == 1	? "true"
+	       : in->rekey == 0 ? "false"
+				: "null",
 	       in->rx_no_pad ? "true" : "false", in->tx_zerocopy ? "true" : "false");
 }
 
@@ -61,7 +63,7 @@ int cmd_status(int argc, char **argv)
 		printf("  %-30s %s\n", ktls_suite_name(suites[i]),
 		       in.suites & KTLS_SUITE_BIT(suites[i]) ? "yes" : "no");
 	printf("  %-30s %s\n", "re-key (TLS 1.3 KeyUpdate)",
-	       in.rekey == 1	? "yes"
+	       in.rekey == 1   ? "yes"
 	       : in.rekey == 0 ? "no (kernel refuses a second key: EBUSY)"
 			       : ktls_strerror(in.rekey));
 	printf("  %-30s %s\n", "TLS_RX_EXPECT_NO_PAD", in.rx_no_pad ? "yes" : "no");

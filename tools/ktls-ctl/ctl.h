@@ -6,9 +6,9 @@
 /* Exit codes (documented in ktls-ctl(8)). */
 enum {
 	CTL_OK = 0,
-	CTL_FAIL = 1,	   /* the operation failed */
-	CTL_USAGE = 2,	   /* bad command line */
-	CTL_NO_KTLS = 3,   /* the kernel lacks what the command needs */
+	CTL_FAIL = 1,	 /* the operation failed */
+	CTL_USAGE = 2,	 /* bad command line */
+	CTL_NO_KTLS = 3, /* the kernel lacks what the command needs */
 };
 
 int cmd_status(int argc, char **argv);

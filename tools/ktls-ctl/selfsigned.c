@@ -19,8 +19,8 @@ int ctl_selfsigned(const char *cert_path, const char *key_path)
 		X509_gmtime_adj(X509_getm_notBefore(x), -60);
 		X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
 		X509_NAME *n = X509_get_subject_name(x);
-		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-					   -1, 0);
+		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+					   (const unsigned char *)"localhost", -1, -1, 0);
 		X509_set_issuer_name(x, n);
 		X509_set_pubkey(x, key);
 		X509V3_CTX ctx;
@@ -32,7 +32,8 @@ int ctl_selfsigned(const char *cert_path, const char *key_path)
 		X509_EXTENSION_free(ext);
 	}
 	FILE *fc = ok ? fopen(cert_path, "w") : NULL, *fk = ok ? fopen(key_path, "w") : NULL;
-	ok = fc && fk && PEM_write_X509(fc, x) && PEM_write_PrivateKey(fk, key, NULL, NULL, 0, NULL, NULL);
+	ok = fc && fk && PEM_write_X509(fc, x) &&
+	     PEM_write_PrivateKey(fk, key, NULL, NULL, 0, NULL, NULL);
 	if (fc)
 		fclose(fc);
 	if (fk)

@@ -28,29 +28,29 @@ extern "C" {
 /* Library errors, returned negated. Values never change once released. */
 enum ktls_error {
 	KTLS_E_BASE = 1000,
-	KTLS_E_INTERNAL = 1000,	  /* a bug or an impossible state */
-	KTLS_E_CRYPTO,		  /* libcrypto refused an operation */
-	KTLS_E_BUFFER_TOO_SMALL,  /* caller's output buffer cannot hold the result */
-	KTLS_E_UNKNOWN_SUITE,	  /* cipher suite not one of the four TLS 1.3 suites */
-	KTLS_E_RECORD_TRUNCATED,  /* record shorter than its header says */
-	KTLS_E_RECORD_OVERFLOW,	  /* record longer than the protocol allows */
-	KTLS_E_BAD_RECORD_MAC,	  /* AEAD authentication failed */
-	KTLS_E_RECORD_NO_CONTENT_TYPE, /* inner plaintext is all zero padding */
+	KTLS_E_INTERNAL = 1000,		/* a bug or an impossible state */
+	KTLS_E_CRYPTO,			/* libcrypto refused an operation */
+	KTLS_E_BUFFER_TOO_SMALL,	/* caller's output buffer cannot hold the result */
+	KTLS_E_UNKNOWN_SUITE,		/* cipher suite not one of the four TLS 1.3 suites */
+	KTLS_E_RECORD_TRUNCATED,	/* record shorter than its header says */
+	KTLS_E_RECORD_OVERFLOW,		/* record longer than the protocol allows */
+	KTLS_E_BAD_RECORD_MAC,		/* AEAD authentication failed */
+	KTLS_E_RECORD_NO_CONTENT_TYPE,	/* inner plaintext is all zero padding */
 	KTLS_E_RECORD_BAD_CONTENT_TYPE, /* inner content type is not one TLS 1.3 knows */
 	KTLS_E_RECORD_BAD_OUTER_TYPE,	/* protected record without type application_data */
-	KTLS_E_SEQ_EXHAUSTED,	  /* 2^64 records under one key: must re-key */
-	KTLS_E_NO_KTLS,		  /* kernel has no TLS ULP (module tls absent) */
-	KTLS_E_NO_ULP,		  /* socket has no TLS ULP attached yet */
-	KTLS_E_NOT_CONNECTED,	  /* TLS ULP needs an established TCP socket */
-	KTLS_E_ULP_BUSY,	  /* socket already has another ULP */
-	KTLS_E_CIPHER_UNSUPPORTED, /* kernel tls module or crypto API lacks this cipher */
-	KTLS_E_REKEY_UNSUPPORTED, /* kernel cannot replace keys (needs 6.14+ or our kmod patch) */
-	KTLS_E_NOT_INSTALLED,	  /* re-key or query on a direction with no key */
-	KTLS_E_ALREADY_INSTALLED, /* first-time install on a direction that has a key */
-	KTLS_E_NOT_TLS13,	  /* the call needs a TLS 1.3 connection */
+	KTLS_E_SEQ_EXHAUSTED,		/* 2^64 records under one key: must re-key */
+	KTLS_E_NO_KTLS,			/* kernel has no TLS ULP (module tls absent) */
+	KTLS_E_NO_ULP,			/* socket has no TLS ULP attached yet */
+	KTLS_E_NOT_CONNECTED,		/* TLS ULP needs an established TCP socket */
+	KTLS_E_ULP_BUSY,		/* socket already has another ULP */
+	KTLS_E_CIPHER_UNSUPPORTED,	/* kernel tls module or crypto API lacks this cipher */
+	KTLS_E_REKEY_UNSUPPORTED,  /* kernel cannot replace keys (needs 6.14+ or our kmod patch) */
+	KTLS_E_NOT_INSTALLED,	   /* re-key or query on a direction with no key */
+	KTLS_E_ALREADY_INSTALLED,  /* first-time install on a direction that has a key */
+	KTLS_E_NOT_TLS13,	   /* the call needs a TLS 1.3 connection */
 	KTLS_E_HANDSHAKE_NOT_DONE, /* the call needs a completed handshake */
-	KTLS_E_RENEGOTIATION,	  /* TLS 1.3 has no renegotiation */
-	KTLS_E_CLOSED,		  /* the connection was closed or failed before */
+	KTLS_E_RENEGOTIATION,	   /* TLS 1.3 has no renegotiation */
+	KTLS_E_CLOSED,		   /* the connection was closed or failed before */
 	KTLS_E_LAST,
 	/* -(KTLS_E_ALERT_RECEIVED + description): fatal alert from the peer */
 	KTLS_E_ALERT_RECEIVED = 0x2000,
@@ -99,10 +99,10 @@ KTLS_API int ktls_error_alert(int err);
 KTLS_API const char *ktls_alert_name(int alert);
 
 /* TLS 1.3 cipher suites (IANA values). */
-#define KTLS_TLS_AES_128_GCM_SHA256 0x1301
-#define KTLS_TLS_AES_256_GCM_SHA384 0x1302
+#define KTLS_TLS_AES_128_GCM_SHA256	  0x1301
+#define KTLS_TLS_AES_256_GCM_SHA384	  0x1302
 #define KTLS_TLS_CHACHA20_POLY1305_SHA256 0x1303
-#define KTLS_TLS_AES_128_CCM_SHA256 0x1304
+#define KTLS_TLS_AES_128_CCM_SHA256	  0x1304
 
 /* IANA name of a suite, or NULL if not one this library implements. */
 KTLS_API const char *ktls_suite_name(uint16_t suite);
@@ -115,14 +115,14 @@ KTLS_API const char *ktls_version_string(void);
  * cached for the process; KTLS_PROBE_FRESH asks again (after modprobe, say).
  */
 struct ktls_kernel_info {
-	int tls;	   /* 0 available, else why not (-KTLS_E_NO_KTLS, ...) */
-	unsigned suites;   /* bit KTLS_SUITE_BIT(s) set if the kernel can carry suite s */
-	int rekey;	   /* 1 re-key works, 0 refused (EBUSY), < 0 could not tell */
-	int rx_no_pad;	   /* 1 TLS_RX_EXPECT_NO_PAD accepted, 0 not */
-	int tx_zerocopy;   /* 1 TLS_TX_ZEROCOPY_RO accepted, 0 not */
+	int tls;	 /* 0 available, else why not (-KTLS_E_NO_KTLS, ...) */
+	unsigned suites; /* bit KTLS_SUITE_BIT(s) set if the kernel can carry suite s */
+	int rekey;	 /* 1 re-key works, 0 refused (EBUSY), < 0 could not tell */
+	int rx_no_pad;	 /* 1 TLS_RX_EXPECT_NO_PAD accepted, 0 not */
+	int tx_zerocopy; /* 1 TLS_TX_ZEROCOPY_RO accepted, 0 not */
 };
-#define KTLS_SUITE_BIT(s) (1u << ((s) - KTLS_TLS_AES_128_GCM_SHA256))
-#define KTLS_PROBE_FRESH 1u
+#define KTLS_SUITE_BIT(s) (1u << ((s)-KTLS_TLS_AES_128_GCM_SHA256))
+#define KTLS_PROBE_FRESH  1u
 KTLS_API int ktls_probe_kernel(struct ktls_kernel_info *info, unsigned flags);
 
 /* ---- Configuration (shared by many connections, read-only once in use) ---- */
@@ -130,15 +130,15 @@ KTLS_API int ktls_probe_kernel(struct ktls_kernel_info *info, unsigned flags);
 enum ktls_role { KTLS_CLIENT = 1, KTLS_SERVER = 2 };
 
 /* Named groups and signature schemes (IANA values). */
-#define KTLS_GROUP_SECP256R1 0x0017
-#define KTLS_GROUP_SECP384R1 0x0018
-#define KTLS_GROUP_X25519 0x001d
+#define KTLS_GROUP_SECP256R1		0x0017
+#define KTLS_GROUP_SECP384R1		0x0018
+#define KTLS_GROUP_X25519		0x001d
 #define KTLS_SIG_ECDSA_SECP256R1_SHA256 0x0403
 #define KTLS_SIG_ECDSA_SECP384R1_SHA384 0x0503
-#define KTLS_SIG_RSA_PSS_RSAE_SHA256 0x0804
-#define KTLS_SIG_RSA_PSS_RSAE_SHA384 0x0805
-#define KTLS_SIG_RSA_PSS_RSAE_SHA512 0x0806
-#define KTLS_SIG_ED25519 0x0807
+#define KTLS_SIG_RSA_PSS_RSAE_SHA256	0x0804
+#define KTLS_SIG_RSA_PSS_RSAE_SHA384	0x0805
+#define KTLS_SIG_RSA_PSS_RSAE_SHA512	0x0806
+#define KTLS_SIG_ED25519		0x0807
 
 struct ktls_config;
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
@@ -222,7 +222,7 @@ KTLS_API const char *ktls_hs_error_detail(const struct ktls_hs *hs);
 KTLS_API uint16_t ktls_hs_suite(const struct ktls_hs *hs);
 KTLS_API uint16_t ktls_hs_group(const struct ktls_hs *hs);
 KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs);
-KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs);	     /* NULL if none */
+KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs);	    /* NULL if none */
 KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs); /* server: client's SNI */
 KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
 /* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
@@ -271,9 +271,9 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
 KTLS_API int ktls_shutdown(struct ktls_conn *c);
 
 /* TLS 1.3 KeyUpdate, after OpenSSL's SSL_key_update(3). */
-#define KTLS_KEY_UPDATE_NONE (-1)
+#define KTLS_KEY_UPDATE_NONE	      (-1)
 #define KTLS_KEY_UPDATE_NOT_REQUESTED 0
-#define KTLS_KEY_UPDATE_REQUESTED 1
+#define KTLS_KEY_UPDATE_REQUESTED     1
 /* Schedules a key update of our sending key, asking the peer to update its
  * own too with _REQUESTED. It is sent at the next read, write, sendfile or
  * ktls_handshake call. Errors: -EINVAL for _NONE or another value,
