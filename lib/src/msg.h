@@ -199,6 +199,7 @@ struct ktls_ext_iter {
 	uint16_t seen[64];
 	size_t n_seen;
 };
+/* Starts on the extensions block at r, which must end the message. */
 int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why);
 /* Returns 1 with type and body set, 0 at the end, < 0 on error. */
 int ktls_ext_next(struct ktls_ext_iter *it, uint16_t *type, struct ktls_rd *body, const char **why);

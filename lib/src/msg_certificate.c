@@ -62,8 +62,6 @@ int ktls_certificate_request_decode(struct ktls_certificate_request *cr, const u
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	if (!ktls_rd_done(&r))
-		return DECODE_ERR("CertificateRequest: trailing bytes");
 	bool has_sigalgs = false;
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
 		if (type != KTLS_EXT_SIGNATURE_ALGORITHMS)

@@ -131,8 +131,6 @@ int ktls_client_hello_decode(struct ktls_client_hello *ch, const uint8_t *body, 
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	if (!ktls_rd_done(&r))
-		return DECODE_ERR("ClientHello: bytes after extensions");
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
 		if (ch->has_psk)
 			return ILLEGAL("ClientHello: pre_shared_key is not the last extension");

@@ -27,6 +27,11 @@ int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why
 		*why = "extensions block truncated";
 		return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
 	}
+	/* In every TLS 1.3 message the extensions come last. */
+	if (!ktls_rd_done(r)) {
+		*why = "bytes after the extensions block";
+		return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
+	}
 	return 0;
 }
 

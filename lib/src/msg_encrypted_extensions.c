@@ -17,8 +17,6 @@ int ktls_encrypted_extensions_decode(struct ktls_encrypted_extensions *ee, const
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	if (!ktls_rd_done(&r))
-		return DECODE_ERR("EncryptedExtensions: trailing bytes");
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
 		switch (type) {
 		case KTLS_EXT_SERVER_NAME:

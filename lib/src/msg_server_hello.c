@@ -34,8 +34,6 @@ int ktls_server_hello_decode(struct ktls_server_hello *sh, const uint8_t *body, 
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	if (!ktls_rd_done(&r))
-		return DECODE_ERR("ServerHello: bytes after extensions");
 	bool has_share = false;
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
 		switch (type) {
