@@ -6,6 +6,8 @@
 #  2. openssl s_client pushes 'k' and 'K' at our server
 #  3. gnutls-cli pushes ^rekey^ and ^rekey1^ at our server
 # Data must keep flowing after every update: each side echoes the other.
+# Update counts are lower bounds: a peer may answer a request and honour
+# its own scheduled update with one KeyUpdate (OpenSSL and we both do).
 C=/work/certs
 fail=0
 check() { # name file pattern...
@@ -31,7 +33,7 @@ sleep 1
 ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
 wait
 check "openssl s_server k/K -> our client (kTLS)" /tmp/c1.out "offload tx+rx" "got: one" \
-	"got: two UPDATE" "got: three" "key_updates_received=[3-9]"
+	"got: two UPDATE" "got: three" "key_updates_received=[2-9]"
 check "  ... s_server got our data and echoes after every update" /tmp/s1.out "hello" "echo:one" \
 	"echo:two UPDATE" "echo:three"
 
