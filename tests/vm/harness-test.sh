@@ -19,5 +19,12 @@ if [ "$rc" != 77 ] || ! grep -q "SKIP: qemu-system-x86_64 is not installed" <<<"
 	echo "FAIL: without qemu: status $rc, output: $out"
 	fail=1
 fi
-[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips"
+# A kernel that never reaches /init: three boots, then a failure that says so.
+out=$(KTLS_QEMU=/bin/false "$here/run.sh" -- true 2>&1)
+rc=$?
+if [ "$rc" != 1 ] || [ "$(grep -c 'did not reach /init' <<<"$out")" != 3 ]; then
+	echo "FAIL: a VM that never boots: status $rc, output: $out"
+	fail=1
+fi
+[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips, failed boots retried"
 exit $fail

@@ -68,18 +68,22 @@ qemu_args=(-accel tcg,thread=multi -cpu max -smp 2 -m "${KTLS_VM_MEM:-1G}"
 if [ "$shell" = 1 ]; then
 	exec "$qemu" "${qemu_args[@]}" -serial stdio
 fi
-rc=0
-timeout "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null |
-	tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-' || true
-status=${PIPESTATUS[0]}
-if [ "$status" = 124 ]; then
-	echo "vm: timed out after ${timeout}s" >&2
-	exit 124
-fi
-if ! grep -q '^KTLS-VM-BOOTED' "$console"; then
-	echo "vm: the kernel did not reach /init (qemu status $status)" >&2
-	exit 1
-fi
+# A boot can die before /init under multi-threaded TCG (seen: an int3 oops
+# while the kernel patches its own text, before any module loads). Such a
+# boot ran none of our code: boot again, up to three times. A failure after
+# /init is never retried.
+for attempt in 1 2 3; do
+	timeout "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null |
+		tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-' || true
+	status=${PIPESTATUS[0]}
+	if [ "$status" = 124 ]; then
+		echo "vm: timed out after ${timeout}s" >&2
+		exit 124
+	fi
+	grep -q '^KTLS-VM-BOOTED' "$console" && break
+	echo "vm: the kernel did not reach /init (attempt $attempt, qemu status $status)" >&2
+	[ "$attempt" = 3 ] && exit 1
+done
 grep '^KTLS-VM-WARN' "$console" >&2 || true
 rc=$(sed -n 's/^KTLS-VM-EXIT \([0-9]*\)$/\1/p' "$console" | tail -1)
 if [ -z "$rc" ]; then
