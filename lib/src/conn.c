@@ -17,6 +17,7 @@
  * stream.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "hs_io.h"
 #include "kernel.h"
 #include "posths.h"
+#include "sockutil.h"
 
 enum conn_state { C_HANDSHAKE, C_OPEN, C_FAILED };
 
@@ -560,6 +562,84 @@ KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
 		pthread_mutex_unlock(&c->wlock);
 	}
 	return n;
+}
+
+/* Copies plaintext we hold (or read in userspace) into a pipe. */
+static long to_pipe(struct ktls_conn *c, int pipe_fd, size_t len)
+{
+	uint8_t buf[KTLS_REC_MAX_PLAIN];
+	long n = c->rx_kernel ? rx_kernel(c, buf, len < sizeof(buf) ? len : sizeof(buf))
+			      : rx_user(c, buf, len < sizeof(buf) ? len : sizeof(buf));
+	if (n > 0) {
+		int err = ktls_write_all(pipe_fd, buf, (size_t)n);
+		OPENSSL_cleanse(buf, (size_t)n);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags)
+{
+	if (c->state != C_OPEN)
+		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+	if (c->peer_closed)
+		return 0;
+	pthread_mutex_lock(&c->rlock);
+	long n;
+	for (;;) {
+		if (!c->rx_kernel || c->plen) {
+			n = to_pipe(c, pipe_fd, len);
+			break;
+		}
+		n = splice(c->fd, NULL, pipe_fd, NULL, len, flags);
+		if (n >= 0)
+			break;
+		if (errno != EINVAL) {
+			n = -errno;
+			break;
+		}
+		/* A non-data record is next: splice will not take it. Read it
+		 * (and handle it) the recvmsg way, then go on splicing. */
+		n = to_pipe(c, pipe_fd, len);
+		if (n != 0 || c->peer_closed || c->state == C_FAILED)
+			break;
+	}
+	if (n > 0)
+		c->st.bytes_received += (uint64_t)n;
+	pthread_mutex_unlock(&c->rlock);
+	return n;
+}
+
+KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags)
+{
+	if (!c->tx_kernel) {
+		uint8_t buf[KTLS_REC_MAX_PLAIN];
+		ssize_t r = read(pipe_fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+		if (r <= 0)
+			return r < 0 ? -errno : 0;
+		size_t off = 0;
+		while (off < (size_t)r) {
+			long w = ktls_write(c, buf + off, (size_t)r - off);
+			if (w < 0)
+				return w; /* data read from the pipe is lost: the error says so */
+			off += (size_t)w;
+		}
+		return r;
+	}
+	pthread_mutex_lock(&c->wlock);
+	long ret = tx_prepare(c);
+	if (!ret) {
+		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, len, flags);
+		ret = n < 0 ? -errno : n;
+	}
+	if (ret > 0) {
+		c->key_bytes += (uint64_t)ret;
+		c->key_calls++;
+		c->st.bytes_sent += (uint64_t)ret;
+	}
+	pthread_mutex_unlock(&c->wlock);
+	return ret;
 }
 
 KTLS_API int ktls_handshake(struct ktls_conn *c)

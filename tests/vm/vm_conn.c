@@ -15,6 +15,12 @@
 #define FILE_LEN (8u << 20)
 #define BACK_LEN (1u << 20)
 
+static void count_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
+{
+	(void)t, (void)len, (void)lifetime;
+	++*(unsigned *)arg;
+}
+
 static int expect_rekey(void)
 {
 	const char *e = getenv("KTLS_EXPECT_REKEY");
@@ -117,6 +123,94 @@ START_TEST(sendfile_with_key_updates)
 }
 END_TEST
 
+/* Server for the splice test: tickets first (control records at the head
+ * of the stream), then 4 MiB with a key update every 512 KiB, then the
+ * client's 1 MiB back. */
+static void splice_server(struct side *sv)
+{
+	uint8_t *data = make_data(4u << 20, 3), *want = make_data(1u << 20, 4);
+	uint8_t *got = malloc(1u << 20);
+	for (size_t off = 0; off < 4u << 20; off += 64 << 10) {
+		if (off && off % (512 << 10) == 0 &&
+		    ktls_key_update(sv->conn, (off >> 19) % 2 ? KTLS_KEY_UPDATE_REQUESTED
+							      : KTLS_KEY_UPDATE_NOT_REQUESTED))
+			_exit(90);
+		for (size_t put = 0; put < 64 << 10;) {
+			long n = ktls_write(sv->conn, data + off + put, (64 << 10) - put);
+			if (n <= 0)
+				_exit(91);
+			put += (size_t)n;
+		}
+	}
+	for (size_t have = 0; have < 1u << 20;) {
+		long n = ktls_read(sv->conn, got + have, (1u << 20) - have);
+		if (n <= 0)
+			_exit(92);
+		have += (size_t)n;
+	}
+	ktls_shutdown(sv->conn);
+	_exit(memcmp(got, want, 1u << 20) ? 93 : 0);
+}
+
+START_TEST(splice_through_key_updates)
+{
+	if (!expect_rekey())
+		return;
+	struct side cl, sv;
+	int pipefd[2];
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_tickets(sv.cfg, 2), 0);
+	unsigned tickets = 0;
+	ktls_config_set_ticket_cb(cl.cfg, count_ticket, &tickets);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1)
+			_exit(94);
+		splice_server(&sv);
+	}
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	uint8_t *got = malloc(4u << 20), *want = make_data(4u << 20, 3);
+	size_t have = 0;
+	while (have < 4u << 20) {
+		long n = ktls_splice_read(cl.conn, pipefd[1], 64 << 10, 0);
+		ck_assert_msg(n > 0, "splice_read: %ld (%s)", n, ktls_strerror((int)n));
+		ck_assert_int_eq(ktls_read_full(pipefd[0], got + have, (size_t)n), 0);
+		have += (size_t)n;
+	}
+	ck_assert_mem_eq(got, want, 4u << 20);
+	ck_assert_uint_eq(tickets, 2);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_received, 7);
+	/* And back through a pipe with splice_write. */
+	uint8_t *back = make_data(1u << 20, 4);
+	for (size_t off = 0; off < 1u << 20; off += 64 << 10) {
+		ck_assert_int_eq(ktls_write_all(pipefd[1], back + off, 64 << 10), 0);
+		for (size_t put = 0; put < 64 << 10;) {
+			long n = ktls_splice_write(cl.conn, pipefd[0], (64 << 10) - put, 0);
+			ck_assert_int_gt(n, 0);
+			put += (size_t)n;
+		}
+	}
+	uint8_t b;
+	ck_assert_int_eq(ktls_splice_read(cl.conn, pipefd[1], 1, 0), 0); /* close_notify */
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server status %d", status);
+	free(got);
+	free(want);
+	free(back);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(stock_fallback)
 {
 	if (expect_rekey())
@@ -169,6 +263,7 @@ int main(void)
 	TCase *tc = tcase_create("kernel");
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, sendfile_with_key_updates, 0, 4);
+	tcase_add_test(tc, splice_through_key_updates);
 	tcase_add_test(tc, stock_fallback);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -267,6 +267,14 @@ KTLS_API int ktls_handshake(struct ktls_conn *c);
 KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len);
 KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len);
 KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, size_t count);
+/*
+ * splice(2) pass-through: from the connection into a pipe, and from a pipe
+ * into the connection, zero-copy where the kernel carries that direction.
+ * Non-data records (KeyUpdate, tickets, alerts) on the way are handled as
+ * ktls_read() would. Returns bytes moved, 0 at close_notify, or < 0.
+ */
+KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);
+KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);
 /* Sends close_notify; the socket is not closed. */
 KTLS_API int ktls_shutdown(struct ktls_conn *c);
 
