@@ -5,6 +5,9 @@
  * transfers through many key updates from both sides, and bad input.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "connpair.h"
@@ -285,6 +288,165 @@ START_TEST(key_update_policy)
 }
 END_TEST
 
+static void slow_server(struct side *sv)
+{
+	/* Quiet for a while, then 100 KiB, then read it back. */
+	usleep(300 * 1000);
+	static uint8_t buf[100 << 10];
+	memset(buf, 0x5a, sizeof(buf));
+	for (size_t off = 0; off < sizeof(buf);) {
+		long n = ktls_write(sv->conn, buf + off, sizeof(buf) - off);
+		if (n <= 0)
+			_exit(60);
+		off += (size_t)n;
+	}
+	size_t have = 0;
+	while (have < sizeof(buf)) {
+		long n = ktls_read(sv->conn, buf, sizeof(buf));
+		if (n <= 0)
+			_exit(61);
+		have += (size_t)n;
+	}
+	struct ktls_conn_stats st;
+	ktls_conn_stats(sv->conn, &st);
+	_exit(st.key_updates_received == 1 ? 0 : 62);
+}
+
+START_TEST(non_blocking)
+{
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1)
+			_exit(63);
+		slow_server(&sv);
+	}
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, O_NONBLOCK), 0);
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	struct pollfd p = {cl.fd, POLLIN, 0};
+	int rc, spins = 0;
+	while ((rc = ktls_handshake(cl.conn)) == -EAGAIN && spins++ < 100)
+		ck_assert_int_ge(poll(&p, 1, 2000), 0);
+	ck_assert_int_eq(rc, 1);
+	/* Nothing to read yet: -EAGAIN, and a scheduled update still goes out. */
+	uint8_t buf[100 << 10];
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), -EAGAIN);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
+	size_t have = 0;
+	for (spins = 0; have < sizeof(buf) && spins < 10000; spins++) {
+		long n = ktls_read(cl.conn, buf + have, sizeof(buf) - have);
+		if (n == -EAGAIN) {
+			ck_assert_int_ge(poll(&p, 1, 2000), 0);
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		have += (size_t)n;
+	}
+	ck_assert_uint_eq(have, sizeof(buf));
+	struct pollfd w = {cl.fd, POLLOUT, 0};
+	for (size_t off = 0; off < sizeof(buf);) {
+		long n = ktls_write(cl.conn, buf + off, sizeof(buf) - off);
+		if (n == -EAGAIN) {
+			ck_assert_int_ge(poll(&w, 1, 2000), 0);
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		off += (size_t)n;
+	}
+	/* Drain a userspace tail, if any, before the peer reads it all. */
+	while (ktls_shutdown(cl.conn) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+/* Concurrent writers: whole messages, each thread's in order, while a
+ * fourth thread keeps scheduling key updates. */
+#define WRITERS 3
+#define MSGS	200
+#define MSG_LEN 3000
+
+static void check_server(struct side *sv)
+{
+	static uint8_t stream[WRITERS * MSGS * MSG_LEN];
+	size_t have = 0;
+	while (have < sizeof(stream)) {
+		long n = ktls_read(sv->conn, stream + have, sizeof(stream) - have);
+		if (n <= 0)
+			_exit(70);
+		have += (size_t)n;
+	}
+	uint32_t next[WRITERS] = {0};
+	for (size_t m = 0; m < WRITERS * MSGS; m++) {
+		const uint8_t *msg = stream + m * MSG_LEN;
+		uint8_t t = msg[0];
+		uint32_t seq = (uint32_t)msg[1] << 8 | msg[2];
+		if (t >= WRITERS || seq != next[t]++)
+			_exit(71);
+		for (size_t i = 3; i < MSG_LEN; i++)
+			if (msg[i] != (uint8_t)(t * 31 + seq + i))
+				_exit(72);
+	}
+	struct ktls_conn_stats st;
+	ktls_conn_stats(sv->conn, &st);
+	_exit(st.key_updates_received >= 5 ? 0 : 73);
+}
+
+struct writer {
+	struct ktls_conn *c;
+	int id;
+	int failures;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer *w = arg;
+	uint8_t msg[MSG_LEN];
+	for (uint32_t seq = 0; seq < MSGS; seq++) {
+		msg[0] = (uint8_t)w->id;
+		msg[1] = (uint8_t)(seq >> 8);
+		msg[2] = (uint8_t)seq;
+		for (size_t i = 3; i < MSG_LEN; i++)
+			msg[i] = (uint8_t)(w->id * 31 + seq + i);
+		if (ktls_write(w->c, msg, MSG_LEN) != MSG_LEN)
+			w->failures++;
+		usleep(300); /* let the key updates land between writes */
+	}
+	return NULL;
+}
+
+START_TEST(concurrent_writers)
+{
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, check_server);
+	pthread_t th[WRITERS];
+	struct writer w[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){cl.conn, i, 0};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, writer_thread, &w[i]), 0);
+	}
+	for (int k = 0; k < 20; k++) {
+		ck_assert_int_eq(ktls_key_update(cl.conn, k % 2), 0);
+		usleep(2000);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].failures, 0);
+	}
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1); /* sends one still scheduled */
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(adopt_keys_from_another_stack)
 {
 	/* Two connections adopt each other's secrets: data and key updates
@@ -330,6 +492,8 @@ int main(void)
 	tcase_add_test(tc, key_update_api);
 	tcase_add_test(tc, bad_post_handshake_input);
 	tcase_add_test(tc, key_update_policy);
+	tcase_add_test(tc, non_blocking);
+	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
