@@ -130,7 +130,8 @@ static int fail(struct ktls_conn *c, int err)
 static void reset_usage(struct ktls_conn *c)
 {
 	c->key_bytes = c->key_calls = 0;
-	c->seq_check_at = AES_RECORD_LIMIT / 2;
+	/* An adopted key may start far into its sequence space. */
+	c->seq_check_at = c->wr.seq < AES_RECORD_LIMIT ? (AES_RECORD_LIMIT - c->wr.seq) / 2 : 0;
 	c->key_since = time(NULL);
 }
 
@@ -173,13 +174,17 @@ KTLS_API struct ktls_conn *ktls_conn_adopt(const struct ktls_config *cfg, int fd
 	if (!c)
 		return NULL;
 	c->suite = s;
-	if (ktls_rec_init(&c->wr, s, tx_secret, 1) || ktls_rec_init(&c->rd, s, rx_secret, 0) ||
-	    go_kernel(c)) {
+	if (ktls_rec_init(&c->wr, s, tx_secret, 1) || ktls_rec_init(&c->rd, s, rx_secret, 0)) {
 		ktls_conn_free(c);
 		return NULL;
 	}
+	/* The other stack's sequence numbers go to the kernel with the keys. */
 	c->wr.seq = tx_seq;
 	c->rd.seq = rx_seq;
+	if (go_kernel(c)) {
+		ktls_conn_free(c);
+		return NULL;
+	}
 	c->state = C_OPEN;
 	return c;
 }

@@ -13,6 +13,7 @@
 #include "connpair.h"
 #include "hs.h"
 #include "hs_io.h"
+#include "record.h"
 
 static void handshake_both(struct side *cl, struct side *sv, pid_t *child,
 			   void (*server)(struct side *))
@@ -477,6 +478,32 @@ START_TEST(adopt_keys_from_another_stack)
 	ck_assert_uint_eq(st.key_updates_sent, 1);
 	ktls_conn_free(x);
 	ktls_conn_free(y);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* Against a plain record layer: the adopted sequence numbers must be
+	 * the ones in use (in the VM, the kernel's). */
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	x = ktls_conn_adopt(cfg, fds[0], 0x1301, a, 1000, b, 2000);
+	ck_assert_ptr_nonnull(x);
+	struct ktls_rec_dir rd = {0}, wr = {0};
+	ck_assert_int_eq(ktls_rec_init(&rd, ktls_suite_get(0x1301), a, 0), 0);
+	ck_assert_int_eq(ktls_rec_init(&wr, ktls_suite_get(0x1301), b, 1), 0);
+	rd.seq = 1000;
+	wr.seq = 2000;
+	ck_assert_int_eq(ktls_write(x, (const uint8_t *)"seq", 3), 3);
+	uint8_t rec[64], type;
+	ck_assert_int_eq(ktls_read_full(fds[1], rec, 5 + 3 + 1 + 16), 0);
+	ck_assert_int_eq(ktls_rec_open(&rd, rec, 25, rec, sizeof(rec), &type), 3);
+	ck_assert_mem_eq(rec, "seq", 3);
+	long n = ktls_rec_seal(&wr, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"back", 4, 0, rec,
+			       sizeof(rec));
+	ck_assert_int_eq(ktls_write_all(fds[1], rec, (size_t)n), 0);
+	read_exact(x, buf, 4);
+	ck_assert_mem_eq(buf, "back", 4);
+	ktls_rec_clear(&rd);
+	ktls_rec_clear(&wr);
+	ktls_conn_free(x);
 	ktls_config_free(cfg);
 	close(fds[0]);
 	close(fds[1]);
