@@ -28,7 +28,7 @@ chmod +x "$root/init"
 
 # Modules in load order: the tls ULP, then the AEADs it asks the crypto API
 # for at setsockopt time (it has no link-time dependency on them).
-mods="tls gcm ccm chacha20poly1305 aesni_intel ghash_generic chacha_x86_64 poly1305_x86_64"
+mods="tls gcm ccm chacha20poly1305 aesni_intel ghash_generic chacha_x86_64 poly1305_x86_64 tcp_diag"
 n=0
 for m in $mods; do
 	modprobe --show-depends -d "$KROOT/image" -S "$KREL" "$m"

@@ -13,5 +13,6 @@ enum {
 
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ static const struct {
 	const char *summary;
 } cmds[] = {
 	{"status", cmd_status, "what the running kernel offers for TLS 1.3"},
+	{"list", cmd_list, "kernel TLS sockets on this host (sock_diag)"},
 	{"demo", cmd_demo, "loopback file transfer with key updates, explained"},
 };
 
