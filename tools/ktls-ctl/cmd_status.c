@@ -70,11 +70,13 @@ static void print_json(const struct ktls_kernel_info *in)
 	for (size_t i = 0; i < 4; i++)
 		printf("%s\"%s\":%s", i ? "," : "", ktls_suite_name(suites[i]),
 		       in->suites & KTLS_SUITE_BIT(suites[i]) ? "true" : "false");
-	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s}\n",
+	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s,\"counters\":{",
 	       in->rekey == 1	? "true"
 	       : in->rekey == 0 ? "false"
 				: "null",
 	       in->rx_no_pad ? "true" : "false", in->tx_zerocopy ? "true" : "false");
+	print_counters(1);
+	printf("}}\n");
 }
 
 int cmd_status(int argc, char **argv)
