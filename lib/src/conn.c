@@ -305,6 +305,16 @@ static int tx_prepare(struct ktls_conn *c)
 	return update_due(c) ? do_key_update(c) : 0;
 }
 
+/* What a send moved counts against the current key (limits, policy). */
+static void account_tx(struct ktls_conn *c, long moved)
+{
+	if (moved <= 0)
+		return;
+	c->key_bytes += (uint64_t)moved;
+	c->key_calls++;
+	c->st.bytes_sent += (uint64_t)moved;
+}
+
 /* Userspace TX: sends bytes, keeping an unsent tail for the next call. */
 static int tx_flush(struct ktls_conn *c)
 {
@@ -353,11 +363,7 @@ KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)
 		if (!ret)
 			ret = (long)n;
 	}
-	if (ret > 0) {
-		c->key_bytes += (uint64_t)ret;
-		c->key_calls++;
-		c->st.bytes_sent += (uint64_t)ret;
-	}
+	account_tx(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }
@@ -384,11 +390,7 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
 		ret = n < 0 ? -errno : n;
 		*offset = off;
 	}
-	if (ret > 0) {
-		c->key_bytes += (uint64_t)ret;
-		c->key_calls++;
-		c->st.bytes_sent += (uint64_t)ret;
-	}
+	account_tx(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }
@@ -638,11 +640,7 @@ KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, un
 		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, len, flags);
 		ret = n < 0 ? -errno : n;
 	}
-	if (ret > 0) {
-		c->key_bytes += (uint64_t)ret;
-		c->key_calls++;
-		c->st.bytes_sent += (uint64_t)ret;
-	}
+	account_tx(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }
