@@ -335,13 +335,27 @@ static int tx_send_all(struct ktls_conn *c, const uint8_t *p, size_t n)
 	int err = tx_flush(c);
 	if (err)
 		return err;
+	/* Send straight from the caller's record; only an unsent tail (a
+	 * non-blocking socket that is full) is kept for the next call. */
+	while (n) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		if (w < 0)
+			break;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (!n)
+		return 0;
 	if (!c->obuf && !(c->obuf = malloc(KTLS_REC_HDR + KTLS_REC_MAX_CIPHER)))
 		return -ENOMEM;
 	memcpy(c->obuf, p, n);
 	c->ooff = 0;
 	c->olen = n;
-	err = tx_flush(c);
-	return err == -EAGAIN ? 0 : err; /* committed: flushed by the next call */
+	return 0; /* committed: flushed by the next call */
 }
 
 KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)

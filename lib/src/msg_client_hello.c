@@ -204,6 +204,17 @@ int ktls_client_hello_decode(struct ktls_client_hello *ch, const uint8_t *body, 
 	return 0;
 }
 
+/* An extension whose body is one u16-length-prefixed list of u16 values. */
+static void put_u16_list_ext(struct ktls_buf *b, uint16_t type, const uint16_t *v, size_t n)
+{
+	ktls_buf_u16(b, type);
+	size_t l = ktls_buf_open(b, 2), l2 = ktls_buf_open(b, 2);
+	for (size_t i = 0; i < n; i++)
+		ktls_buf_u16(b, v[i]);
+	ktls_buf_close(b, l2, 2);
+	ktls_buf_close(b, l, 2);
+}
+
 void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello_params *p)
 {
 	size_t m = ktls_msg_begin(b, KTLS_HS_CLIENT_HELLO), l, l2;
@@ -235,21 +246,9 @@ void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello
 	ktls_buf_u8(b, 2);
 	ktls_buf_u16(b, KTLS_TLS13);
 
-	ktls_buf_u16(b, KTLS_EXT_SUPPORTED_GROUPS);
-	l = ktls_buf_open(b, 2);
-	l2 = ktls_buf_open(b, 2);
-	for (size_t i = 0; i < p->n_groups; i++)
-		ktls_buf_u16(b, p->groups[i]);
-	ktls_buf_close(b, l2, 2);
-	ktls_buf_close(b, l, 2);
+	put_u16_list_ext(b, KTLS_EXT_SUPPORTED_GROUPS, p->groups, p->n_groups);
 
-	ktls_buf_u16(b, KTLS_EXT_SIGNATURE_ALGORITHMS);
-	l = ktls_buf_open(b, 2);
-	l2 = ktls_buf_open(b, 2);
-	for (size_t i = 0; i < p->n_sigalgs; i++)
-		ktls_buf_u16(b, p->sigalgs[i]);
-	ktls_buf_close(b, l2, 2);
-	ktls_buf_close(b, l, 2);
+	put_u16_list_ext(b, KTLS_EXT_SIGNATURE_ALGORITHMS, p->sigalgs, p->n_sigalgs);
 
 	ktls_buf_u16(b, KTLS_EXT_KEY_SHARE);
 	l = ktls_buf_open(b, 2);
