@@ -14,7 +14,8 @@
  * Kernels without re-key support: TX goes to the kernel and RX stays in
  * userspace, so a peer's KeyUpdate can always be followed; a key update of
  * our own then fails with -KTLS_E_REKEY_UNSUPPORTED instead of breaking the
- * stream.
+ * stream. With a key-update policy configured, TX stays in userspace too,
+ * so that the policy can be kept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,7 +149,10 @@ static int go_kernel(struct ktls_conn *c)
 	int err = ktls_kernel_attach(c->fd);
 	if (err)
 		return err == -KTLS_E_NO_KTLS ? 0 : err;
-	if (want & KTLS_OFFLOAD_TX) {
+	/* A key-update policy needs TX re-keys, which a stock kernel cannot
+	 * do: then TX stays in userspace, where the policy can be kept. */
+	bool policy = c->cfg->ku_bytes || c->cfg->ku_records || c->cfg->ku_seconds;
+	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy)) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_TX, c->suite, c->wr.key, c->wr.iv,
 					  c->wr.seq, false);
 		if (err)
@@ -305,6 +309,16 @@ static int tx_prepare(struct ktls_conn *c)
 	return update_due(c) ? do_key_update(c) : 0;
 }
 
+/* The most a kernel send may take so that a byte policy's update lands
+ * exactly at its boundary, not after the whole call. */
+static size_t policy_cap(const struct ktls_conn *c, size_t count)
+{
+	uint64_t limit = c->cfg->ku_bytes;
+	if (limit && c->key_bytes < limit && limit - c->key_bytes < count)
+		return (size_t)(limit - c->key_bytes);
+	return count;
+}
+
 /* What a send moved counts against the current key (limits, policy). */
 static void account_tx(struct ktls_conn *c, long moved)
 {
@@ -365,11 +379,11 @@ KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)
 	if (!ret && !c->tx_kernel)
 		ret = tx_flush(c);
 	if (!ret && c->tx_kernel) {
-		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, buf, policy_cap(c, len), MSG_NOSIGNAL);
 		ret = n < 0 ? -errno : n;
 	} else if (!ret) {
 		/* One record per call: the caller loops, as with write(2). */
-		size_t n = len < c->wr.max_plain ? len : c->wr.max_plain;
+		size_t n = policy_cap(c, len < c->wr.max_plain ? len : c->wr.max_plain);
 		uint8_t rec[KTLS_REC_HDR + KTLS_REC_MAX_CIPHER];
 		long r = ktls_rec_seal(&c->wr, KTLS_CT_APPLICATION_DATA, buf, n, 0, rec,
 				       sizeof(rec));
@@ -400,7 +414,7 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
 	long ret = tx_prepare(c);
 	if (!ret) {
 		off_t off = (off_t)*offset;
-		ssize_t n = sendfile(c->fd, in_fd, &off, count);
+		ssize_t n = sendfile(c->fd, in_fd, &off, policy_cap(c, count));
 		ret = n < 0 ? -errno : n;
 		*offset = off;
 	}
@@ -651,7 +665,7 @@ KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, un
 	pthread_mutex_lock(&c->wlock);
 	long ret = tx_prepare(c);
 	if (!ret) {
-		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, len, flags);
+		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, policy_cap(c, len), flags);
 		ret = n < 0 ? -errno : n;
 	}
 	account_tx(c, ret);

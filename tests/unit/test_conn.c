@@ -289,6 +289,34 @@ START_TEST(key_update_policy)
 }
 END_TEST
 
+START_TEST(key_update_policy_exact)
+{
+	/* A byte policy is kept exactly: no send crosses a 40000-byte
+	 * boundary, whatever size the caller asks for. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_key_update_policy(cl.cfg, 40000, 0, 0), 0);
+	handshake_both(&cl, &sv, &child, sink_server);
+	uint8_t *data = calloc(1, 1 << 20);
+	size_t total = 0;
+	while (total < 1 << 20) {
+		long n = ktls_write(cl.conn, data + total, (1 << 20) - total);
+		ck_assert_int_gt(n, 0);
+		ck_assert_uint_le(total % 40000 + (size_t)n, 40000);
+		total += (size_t)n;
+	}
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_sent, (1 << 20) / 40000);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	free(data);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 static void slow_server(struct side *sv)
 {
 	/* Quiet for a while, then 100 KiB, then read it back. */
@@ -519,6 +547,7 @@ int main(void)
 	tcase_add_test(tc, key_update_api);
 	tcase_add_test(tc, bad_post_handshake_input);
 	tcase_add_test(tc, key_update_policy);
+	tcase_add_test(tc, key_update_policy_exact);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);

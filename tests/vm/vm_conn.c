@@ -257,6 +257,48 @@ START_TEST(stock_fallback)
 }
 END_TEST
 
+START_TEST(stock_policy_in_userspace)
+{
+	if (expect_rekey())
+		return;
+	/* A key-update policy on a kernel that cannot re-key: TX stays in
+	 * userspace, and the policy's updates happen. */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_key_update_policy(cl.cfg, 64 << 10, 0, 0), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1)
+			_exit(70);
+		static uint8_t buf[1 << 16];
+		long n, total = 0;
+		while ((n = ktls_read(sv.conn, buf, sizeof(buf))) > 0)
+			total += n;
+		struct ktls_conn_stats st;
+		ktls_conn_stats(sv.conn, &st);
+		_exit(n == 0 && total == 1 << 20 && st.key_updates_received == 15 ? 0 : 71);
+	}
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn) & KTLS_OFFLOAD_TX, 0);
+	uint8_t *data = calloc(1, 1 << 20);
+	for (size_t off = 0; off < 1 << 20;) {
+		long n = ktls_write(cl.conn, data + off, (1 << 20) - off);
+		ck_assert_int_gt(n, 0);
+		off += (size_t)n;
+	}
+	/* 16 blocks of 64 KiB, an update between each two: 15 at the peer. */
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	free(data);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm-conn");
@@ -265,6 +307,7 @@ int main(void)
 	tcase_add_loop_test(tc, sendfile_with_key_updates, 0, 4);
 	tcase_add_test(tc, splice_through_key_updates);
 	tcase_add_test(tc, stock_fallback);
+	tcase_add_test(tc, stock_policy_in_userspace);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
