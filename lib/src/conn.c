@@ -202,14 +202,18 @@ static int send_typed(struct ktls_conn *c, uint8_t type, const uint8_t *msg, siz
 {
 	if (c->tx_kernel)
 		return ktls_kernel_send_record(c->fd, type, msg, len, flags);
+	/* An earlier record's unsent tail goes first; until it is out, nothing
+	 * is sealed (sealing spends a sequence number). */
+	int err = tx_flush(c);
+	if (err)
+		return err;
 	uint8_t rec[64];
 	long n = ktls_rec_seal(&c->wr, type, msg, len, 0, rec, sizeof(rec));
 	if (n < 0)
 		return (int)n;
 	if (flags & MSG_DONTWAIT)
 		return send(c->fd, rec, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n ? 0 : -EIO;
-	int err = tx_send_all(c, rec, (size_t)n);
-	return err ? err : tx_flush(c);
+	return tx_send_all(c, rec, (size_t)n); /* committed, even if a tail is left */
 }
 
 /* A KeyUpdate as a record of its own under the current write key. */
@@ -700,6 +704,14 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 		return fail(c, err);
 	c->state = C_OPEN;
 	return 1;
+}
+
+KTLS_API int ktls_flush(struct ktls_conn *c)
+{
+	pthread_mutex_lock(&c->wlock);
+	int err = c->tx_kernel ? 0 : tx_flush(c);
+	pthread_mutex_unlock(&c->wlock);
+	return err;
 }
 
 KTLS_API int ktls_shutdown(struct ktls_conn *c)

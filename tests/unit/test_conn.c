@@ -388,6 +388,79 @@ START_TEST(non_blocking)
 	/* Drain a userspace tail, if any, before the peer reads it all. */
 	while (ktls_shutdown(cl.conn) == -EAGAIN)
 		poll(&w, 1, 2000);
+	while (ktls_flush(cl.conn) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+static uint8_t pattern_at(uint64_t i)
+{
+	return (uint8_t)(i * 7 % 251);
+}
+
+static void pattern_server(struct side *sv)
+{
+	/* Late to read, so that the client's socket fills up. */
+	usleep(300 * 1000);
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0;
+	long n;
+	while ((n = ktls_read(sv->conn, buf, sizeof(buf))) > 0)
+		for (long i = 0; i < n; i++, total++)
+			if (buf[i] != pattern_at(total))
+				_exit(81);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(sv->conn, &st);
+	_exit(n == 0 && st.key_updates_received == 1 && total == st.bytes_received ? 0 : 82);
+}
+
+START_TEST(non_blocking_tail_then_key_update)
+{
+	/* Userspace TX on a full non-blocking socket keeps a record's unsent
+	 * tail; a KeyUpdate (or close_notify) must wait for it, not be sealed
+	 * and lost, which would leave a hole in the sequence numbers. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_offload(cl.cfg, 0), 0);
+	handshake_both(&cl, &sv, &child, pattern_server);
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, O_NONBLOCK), 0);
+	static uint8_t buf[1 << 14];
+	uint64_t sent = 0;
+	long n;
+	for (int i = 0; i < 100000; i++) {
+		for (size_t j = 0; j < sizeof(buf); j++)
+			buf[j] = pattern_at(sent + j);
+		n = ktls_write(cl.conn, buf, sizeof(buf));
+		if (n == -EAGAIN)
+			break;
+		ck_assert_int_gt(n, 0);
+		sent += (uint64_t)n;
+	}
+	ck_assert_int_eq(n, -EAGAIN);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	struct pollfd w = {cl.fd, POLLOUT, 0};
+	int rc, spins = 0;
+	while ((rc = ktls_handshake(cl.conn)) == -EAGAIN && spins++ < 1000) {
+		ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NOT_REQUESTED);
+		poll(&w, 1, 2000);
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
+	for (size_t j = 0; j < sizeof(buf); j++)
+		buf[j] = pattern_at(sent + j);
+	while ((n = ktls_write(cl.conn, buf, sizeof(buf))) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_gt(n, 0);
+	while ((rc = ktls_shutdown(cl.conn)) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(rc, 0);
+	while ((rc = ktls_flush(cl.conn)) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(rc, 0);
 	ck_assert_int_eq(wait_child(child), 0);
 	side_free(&cl);
 	side_free(&sv);
@@ -548,6 +621,7 @@ int main(void)
 	tcase_add_test(tc, bad_post_handshake_input);
 	tcase_add_test(tc, key_update_policy);
 	tcase_add_test(tc, key_update_policy_exact);
+	tcase_add_test(tc, non_blocking_tail_then_key_update);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);

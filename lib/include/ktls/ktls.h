@@ -275,8 +275,14 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
  */
 KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);
 KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);
-/* Sends close_notify; the socket is not closed. */
+/* Sends close_notify; the socket is not closed. On a non-blocking socket it
+ * may return -EAGAIN (nothing sent: call again); what it sent may still
+ * wait in the library (see ktls_flush). */
 KTLS_API int ktls_shutdown(struct ktls_conn *c);
+/* Non-blocking sockets, userspace record layer: a record the socket could
+ * not take at once is kept and sent first by the next call. This sends it
+ * now: 0 once nothing is waiting, -EAGAIN if the socket is still full. */
+KTLS_API int ktls_flush(struct ktls_conn *c);
 
 /* TLS 1.3 KeyUpdate, after OpenSSL's SSL_key_update(3). */
 #define KTLS_KEY_UPDATE_NONE	      (-1)
