@@ -256,6 +256,12 @@ static bool update_due(const struct ktls_conn *c)
  */
 static int do_key_update(struct ktls_conn *c)
 {
+	if (c->closed) {
+		/* Nothing may follow our close_notify, an answer included. */
+		c->ku_answer = false;
+		c->ku_pending = KTLS_KEY_UPDATE_NONE;
+		return 0;
+	}
 	if (c->tx_kernel && !c->kernel_rekey)
 		return fail(c, -KTLS_E_REKEY_UNSUPPORTED);
 	while (update_due(c)) {
@@ -737,6 +743,8 @@ KTLS_API int ktls_key_update(struct ktls_conn *c, int type)
 		return -KTLS_E_NOT_TLS13;
 	if (c->tx_kernel && !c->kernel_rekey)
 		return -KTLS_E_REKEY_UNSUPPORTED;
+	if (c->closed)
+		return -KTLS_E_CLOSED;
 	pthread_mutex_lock(&c->wlock);
 	/* A request for the peer to update as well wins over a plain one. */
 	if (c->ku_pending < type)

@@ -396,6 +396,43 @@ START_TEST(non_blocking)
 }
 END_TEST
 
+static void requesting_server(struct side *sv)
+{
+	/* After our peer's close_notify: a KeyUpdate asking for an answer,
+	 * then data, then our own close. */
+	uint8_t b[4];
+	if (ktls_read(sv->conn, b, sizeof(b)) != 0 ||
+	    ktls_key_update(sv->conn, KTLS_KEY_UPDATE_REQUESTED) ||
+	    ktls_write(sv->conn, (const uint8_t *)"x", 1) != 1 || ktls_shutdown(sv->conn))
+		_exit(90);
+	_exit(0);
+}
+
+START_TEST(key_update_request_after_shutdown)
+{
+	/* Once we sent close_notify nothing may follow, not even the answer to
+	 * a peer's update_requested; reading on must still work. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, requesting_server);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	ck_assert_int_eq(shutdown(cl.fd, SHUT_WR), 0);
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), -KTLS_E_CLOSED);
+	uint8_t b[4];
+	ck_assert_int_eq(ktls_read(cl.conn, b, sizeof(b)), 1);
+	ck_assert_int_eq(b[0], 'x');
+	ck_assert_int_eq(ktls_read(cl.conn, b, sizeof(b)), 0);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_received, 1);
+	ck_assert_uint_eq(st.key_updates_sent, 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 static uint8_t pattern_at(uint64_t i)
 {
 	return (uint8_t)(i * 7 % 251);
@@ -622,6 +659,7 @@ int main(void)
 	tcase_add_test(tc, key_update_policy);
 	tcase_add_test(tc, key_update_policy_exact);
 	tcase_add_test(tc, non_blocking_tail_then_key_update);
+	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);

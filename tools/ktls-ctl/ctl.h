@@ -11,8 +11,16 @@ enum {
 	CTL_NO_KTLS = 3, /* the kernel lacks what the command needs */
 };
 
+#include <stdbool.h>
+#include <stdint.h>
+
 int cmd_status(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_get(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+
+/* "64K", "4M", "1G" or plain bytes; false if malformed. */
+bool ctl_parse_size(const char *s, uint64_t *out);
 
 #endif

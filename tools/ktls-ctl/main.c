@@ -12,6 +12,8 @@ static const struct {
 } cmds[] = {
 	{"status", cmd_status, "what the running kernel offers for TLS 1.3"},
 	{"list", cmd_list, "kernel TLS sockets on this host (sock_diag)"},
+	{"serve", cmd_serve, "HTTPS/1.1 static file server on kTLS with key updates"},
+	{"get", cmd_get, "download an https:// URL over kTLS"},
 	{"demo", cmd_demo, "loopback file transfer with key updates, explained"},
 };
 
