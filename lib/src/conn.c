@@ -489,8 +489,9 @@ static void send_alert(struct ktls_conn *c, int err)
 static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 {
 	/* A control record must come up whole: read small requests through
-	 * our own record-sized buffer. */
-	bool direct = len >= KTLS_REC_MAX_PLAIN;
+	 * our own record-sized buffer, and read straight into the caller's
+	 * only once nothing is left in ours. */
+	bool direct = len >= KTLS_REC_MAX_PLAIN && !c->plen;
 	if (!direct && !c->plain && !(c->plain = malloc(KTLS_REC_MAX_CIPHER)))
 		return -ENOMEM;
 	for (;;) {

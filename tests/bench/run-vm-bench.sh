@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs bench_ktls in the VM with the patched tls module (a benchmark, not a
-# test): run-vm-bench.sh [size-bytes] [rounds]. Builds a release tree.
+# Runs `ktls-ctl bench` in the VM with the patched tls module (a benchmark,
+# not a test), from a release build: run-vm-bench.sh [ktls-ctl bench options],
+# e.g. --size 1G --key-update-bytes 1M (issue #5's measurement).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f build-rel/build.ninja ] || meson setup build-rel --buildtype=release >/dev/null
 ninja -C build-rel >/dev/null
-exec tests/vm/with-kmod.sh run.sh --bin build-rel/tests/bench/bench_ktls \
-	--file build-rel/tests/certs=certs -- \
-	bench_ktls /work/certs/server-ecdsa256.pem /work/certs/server-ecdsa256.key /work/certs/ca.pem "$@"
+exec tests/vm/with-kmod.sh run.sh --bin build-rel/tools/ktls-ctl -- ktls-ctl bench "$@"

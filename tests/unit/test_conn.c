@@ -396,6 +396,56 @@ START_TEST(non_blocking)
 }
 END_TEST
 
+static uint8_t pattern_at(uint64_t i)
+{
+	return (uint8_t)(i * 7 % 251);
+}
+
+static void pattern_writer(struct side *sv)
+{
+	static uint8_t buf[256 << 10];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = pattern_at(i);
+	for (size_t off = 0; off < sizeof(buf);) {
+		long n = ktls_write(sv->conn, buf + off, sizeof(buf) - off);
+		if (n <= 0)
+			_exit(91);
+		off += (size_t)n;
+	}
+	uint8_t b;
+	_exit(ktls_read(sv->conn, &b, 1) == 0 ? 0 : 92);
+}
+
+START_TEST(small_then_large_reads)
+{
+	/* A small read may pull a whole record (or several) into the
+	 * library; the large read after it must start with what is left of
+	 * them, not with what comes next from the socket. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, pattern_writer);
+	usleep(200 * 1000); /* let several records queue up */
+	static uint8_t buf[256 << 10];
+	size_t have = 0;
+	static const size_t sizes[] = {100, 65536, 7, 40000, 16384, 1};
+	for (unsigned i = 0; have < sizeof(buf); i++) {
+		size_t want = sizes[i % 6] < sizeof(buf) - have ? sizes[i % 6] : sizeof(buf) - have;
+		long n = ktls_read(cl.conn, buf + have, want);
+		ck_assert_int_gt(n, 0);
+		have += (size_t)n;
+	}
+	size_t bad = 0;
+	while (bad < sizeof(buf) && buf[bad] == pattern_at(bad))
+		bad++;
+	ck_assert_msg(bad == sizeof(buf), "first wrong byte at %zu", bad);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 static void requesting_server(struct side *sv)
 {
 	/* After our peer's close_notify: a KeyUpdate asking for an answer,
@@ -432,11 +482,6 @@ START_TEST(key_update_request_after_shutdown)
 	side_free(&sv);
 }
 END_TEST
-
-static uint8_t pattern_at(uint64_t i)
-{
-	return (uint8_t)(i * 7 % 251);
-}
 
 static void pattern_server(struct side *sv)
 {
@@ -660,6 +705,7 @@ int main(void)
 	tcase_add_test(tc, key_update_policy_exact);
 	tcase_add_test(tc, non_blocking_tail_then_key_update);
 	tcase_add_test(tc, key_update_request_after_shutdown);
+	tcase_add_test(tc, small_then_large_reads);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Builds the cached base initramfs for the pinned kernel: busybox, the tls and
-# crypto modules, the openssl and gnutls command-line peers with their
+# crypto modules, the openssl, gnutls and curl command-line peers with their
 # libraries, and /init. Prints its path. Test payloads go in a second archive
 # appended by run.sh, so the base is built once.
 set -euo pipefail
@@ -45,8 +45,8 @@ for m in bonding; do
 	done
 done
 
-# Interop peers, with their shared libraries.
-"$here/add-bins.sh" "$root" /usr/bin/openssl /usr/bin/gnutls-serv /usr/bin/gnutls-cli
+# Interop peers and curl (a client of ktls-ctl serve), with their libraries.
+"$here/add-bins.sh" "$root" /usr/bin/openssl /usr/bin/gnutls-serv /usr/bin/gnutls-cli /usr/bin/curl
 mkdir -p "$root/usr/lib/ssl" && [ -f /usr/lib/ssl/openssl.cnf ] && cp -L /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" || true
 
 mkdir -p "$(dirname "$out")"

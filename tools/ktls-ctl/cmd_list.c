@@ -11,6 +11,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,25 @@ static void find_owners(struct list_ctx *lc)
 		closedir(proc);
 }
 
+/* Whether we hold CAP_NET_ADMIN (bit 12 of CapEff), read without libcap.
+ * Without it the kernel leaves out the ULP attributes entirely, so kTLS
+ * sockets cannot even be told apart from the others. */
+static bool have_net_admin(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+	bool found = false;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			found = true;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return !found || (caps >> 12 & 1);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct list_ctx lc = {0};
@@ -250,6 +270,12 @@ int cmd_list(int argc, char **argv)
 			fprintf(stderr, "ktls-ctl list: bad option '%s'\n", argv[i]);
 			return CTL_USAGE;
 		}
+	}
+	if (!have_net_admin()) {
+		fprintf(stderr,
+			"ktls-ctl list: needs CAP_NET_ADMIN: without it the kernel does not "
+			"say which sockets use TLS (run as root)\n");
+		return CTL_FAIL;
 	}
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {

@@ -17,6 +17,7 @@ enum {
 int cmd_status(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_get(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 

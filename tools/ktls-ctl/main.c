@@ -14,6 +14,7 @@ static const struct {
 	{"list", cmd_list, "kernel TLS sockets on this host (sock_diag)"},
 	{"serve", cmd_serve, "HTTPS/1.1 static file server on kTLS with key updates"},
 	{"get", cmd_get, "download an https:// URL over kTLS"},
+	{"bench", cmd_bench, "kTLS against userspace TLS on loopback, with key updates"},
 	{"demo", cmd_demo, "loopback file transfer with key updates, explained"},
 };
 

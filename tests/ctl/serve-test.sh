@@ -1,0 +1,169 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ktls-ctl serve against curl, openssl s_client and ktls-ctl get: byte-exact
+# files (sequential and concurrent, with key updates from both sides),
+# Range, HEAD, keep-alive, refusals that keep the server serving, and a
+# SIGTERM drain. Runs on the host (userspace record layer) and in the VM
+# (kernel TLS), where it also checks `list` and `status` against the live
+# transfer:
+#   serve-test.sh CERTDIR [vm]
+# ktls-ctl, curl and openssl come from PATH. POSIX sh: busybox runs it.
+set -u
+C=$1
+mode=${2:-host}
+T=$(mktemp -d /tmp/ktls-serve-test.XXXXXX)
+W=$T/www
+fail=0
+ok() { echo "ok - $*"; }
+bad() {
+	echo "not ok - $*"
+	fail=1
+	return 1
+}
+check() { # check DESCRIPTION COMMAND...: ok if the command succeeds
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else bad "$d"; fi
+}
+
+mkdir -p "$W/sub" "$W/noindex"
+dd if=/dev/urandom of="$W/big.bin" bs=1024 count=12288 2>/dev/null
+dd if=/dev/urandom of="$W/mid.bin" bs=1000 count=700 2>/dev/null
+echo "<h1>hello</h1>" >"$W/index.html"
+printf 'small\n' >"$W/sub/small.txt"
+: >"$W/empty.txt"
+echo "TOP-SECRET-OUTSIDE-ROOT" >"$T/secret.txt"
+ln -s "$T/secret.txt" "$W/escape"
+
+ktls-ctl serve --port 0 --cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" \
+	--key-update-bytes 1M "$W" >"$T/access.log" 2>"$T/serve.err" &
+srv=$!
+port=""
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/.*listening on https:\/\/\[.*\]:\([0-9]*\)\/.*/\1/p' "$T/serve.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || {
+	echo "not ok - the server did not start:"
+	cat "$T/serve.err"
+	exit 1
+}
+U=https://127.0.0.1:$port
+CURL="curl -sS --cacert $C/ca.pem"
+GET="ktls-ctl get -q --cafile $C/ca.pem"
+
+same() { cmp -s "$1" "$2"; }
+
+# Sequential: every file through both clients.
+for f in big.bin mid.bin index.html sub/small.txt empty.txt; do
+	check "curl $f byte-exact" sh -c "$CURL -o $T/c.out $U/$f && cmp -s $T/c.out $W/$f"
+	check "get $f byte-exact" sh -c "$GET -o $T/g.out $U/$f && cmp -s $T/g.out $W/$f"
+done
+check "a directory serves its index.html" sh -c "$CURL -o $T/i.out $U/ && cmp -s $T/i.out $W/index.html"
+
+# Concurrent: 4 curl and 4 get at once, the get ones asking for key updates.
+pids=""
+for i in 1 2 3 4; do
+	$CURL -o "$T/cc$i" "$U/big.bin" &
+	pids="$pids $!"
+	$GET --request-key-update 2M -o "$T/gg$i" "$U/big.bin" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p" || bad "a concurrent client failed"; done
+want=$(sha256sum <"$W/big.bin")
+n=0
+for f in "$T"/cc? "$T"/gg?; do
+	if [ "$(sha256sum <"$f")" = "$want" ]; then
+		n=$((n + 1))
+	else
+		echo "# $f: $(wc -c <"$f") bytes, checksum differs"
+	fi
+done
+check "8 concurrent downloads, all 8 checksums right" [ "$n" = 8 ]
+
+# Range, HEAD, keep-alive.
+dd if="$W/mid.bin" of="$T/r.want" bs=1 skip=1000 count=500 2>/dev/null
+check "Range bytes=1000-1499" sh -c "$CURL -r 1000-1499 -o $T/r.out $U/mid.bin && cmp -s $T/r.out $T/r.want"
+check "Range status 206" [ "$($CURL -r 0-0 -o /dev/null -w '%{http_code}' "$U/mid.bin")" = 206 ]
+check "Range past the end: 416" [ "$($CURL -r 900000- -o /dev/null -w '%{http_code}' "$U/mid.bin")" = 416 ]
+$CURL -I "$U/mid.bin" >"$T/head.out"
+check "HEAD gives the length, no body" grep -q "Content-Length: 700000" "$T/head.out"
+check "keep-alive: two requests, one connection" \
+	[ "$($CURL -o /dev/null -o /dev/null -w '%{num_connects}' "$U/index.html" "$U/sub/small.txt")" = 10 ]
+
+# Refusals: the right status, nothing from outside the root, and the server
+# keeps serving.
+code() { $CURL -s -o "$T/refused" -w '%{http_code}' "$@"; }
+check "path traversal: 403" [ "$(code --path-as-is "$U/../../../etc/passwd")" = 403 ]
+check "encoded traversal: 403" [ "$(code --path-as-is "$U/sub/%2e%2e/%2e%2e/x")" = 403 ]
+check "symlink out of the root: 403" [ "$(code "$U/escape")" = 403 ]
+check "missing file: 404" [ "$(code "$U/nope")" = 404 ]
+check "directory without index: 403" [ "$(code "$U/noindex/")" = 403 ]
+check "POST: 405" [ "$(code -X POST "$U/")" = 405 ]
+check "NUL in the path: 400" [ "$(code "$U/a%00b")" = 400 ]
+check "no secret in any answer" sh -c "! grep -q TOP-SECRET $T/refused"
+printf 'GARBAGE\r\n\r\n' | openssl s_client -quiet -connect "127.0.0.1:$port" \
+	-CAfile "$C/ca.pem" >"$T/garbage.out" 2>/dev/null
+check "malformed request line: 400" grep -q "HTTP/1.1 400 Bad Request" "$T/garbage.out"
+printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /sub/small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$C/ca.pem" >"$T/pipe.out" 2>/dev/null
+check "two pipelined requests, two answers" [ "$(grep -c "HTTP/1.1 200 OK" "$T/pipe.out")" = 2 ]
+check "still serving after the refusals" sh -c "$GET -o $T/after $U/mid.bin && cmp -s $T/after $W/mid.bin"
+
+if [ "$mode" = vm ]; then
+	# list sees a live transfer: a slow download under AES-256-GCM.
+	$CURL --limit-rate 100K --tls13-ciphers TLS_AES_256_GCM_SHA384 -o "$T/slow" "$U/big.bin" &
+	slow=$!
+	sleep 2
+	ktls-ctl list --port "$port" --json >"$T/list.json"
+	ktls-ctl list --port "$port"
+	check "list: the server's socket" grep -q "\"local\":\"[:f]*127.0.0.1:$port\"" "$T/list.json"
+	check "list: TLS 1.3, AES-GCM-256, sw/sw" \
+		grep -q '"version":"1.3","cipher":"AES-GCM-256","tx":"sw","rx":"sw"' "$T/list.json"
+	check "list: owned by ktls-ctl" grep -q '"command":"ktls-ctl"' "$T/list.json"
+	grep -q '^nobody:' /etc/passwd 2>/dev/null ||
+		echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+	su -s /bin/sh nobody -c "PATH=$PATH ktls-ctl list" >"$T/nocap.out" 2>&1
+	check "list without CAP_NET_ADMIN says so" grep -q "needs CAP_NET_ADMIN" "$T/nocap.out" ||
+		cat "$T/nocap.out"
+	kill "$slow" 2>/dev/null
+	wait "$slow" 2>/dev/null
+	ktls-ctl status >"$T/status.out"
+	ktls-ctl status --json >"$T/status.json"
+	cat "$T/status.out"
+	check "status: re-key supported" grep -q '"rekey":true' "$T/status.json"
+	check "status: TX re-keys counted" grep -q '"TlsTxRekeyOk":[1-9]' "$T/status.json"
+	check "status: RX re-keys counted" grep -q '"TlsRxRekeyOk":[1-9]' "$T/status.json"
+	check "status: counters explained" grep -q "TlsRxRekeyReceived .*KeyUpdate records received" "$T/status.out"
+	check "serve: kernel TLS both ways" grep -q "tx=kernel rx=kernel" "$T/access.log"
+fi
+
+# Key updates both ways: the server's policy, and the get clients' requests.
+check "server sent key updates" grep -q "GET /big.bin\" 200 12582912 .* ku_sent=[1-9]" "$T/access.log"
+check "server received key updates" grep -q "ku_recv=[1-9]" "$T/access.log"
+
+# SIGTERM with an idle keep-alive connection open: it gets close_notify and
+# the server exits 0 at once.
+(
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+	sleep 5
+) | openssl s_client -connect "127.0.0.1:$port" -CAfile "$C/ca.pem" >"$T/idle.out" 2>&1 &
+idle=$!
+sleep 1
+kill -TERM "$srv"
+wait "$srv"
+check "SIGTERM: exit status 0" [ $? = 0 ]
+check "SIGTERM: summary printed" grep -q "connections, .* requests" "$T/serve.err"
+kill "$idle" 2>/dev/null
+wait "$idle" 2>/dev/null
+check "the idle client got its answer" grep -q "HTTP/1.1 200 OK" "$T/idle.out"
+grep -c '"' "$T/access.log" | sed 's/^/access log lines: /'
+[ "$fail" = 0 ] || {
+	echo "--- server stderr"
+	cat "$T/serve.err"
+	echo "--- access log (tail)"
+	tail -20 "$T/access.log"
+}
+rm -rf "$T"
+exit $fail
