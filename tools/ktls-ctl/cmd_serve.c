@@ -479,7 +479,7 @@ static void accept_all(struct server *s)
 		cl->fd = fd;
 		cl->file = -1;
 		cl->st = ST_HANDSHAKE;
-		cl->deadline = mono() + 10;
+		cl->deadline = mono() + s->idle_timeout;
 		addr_text(&ss, cl->peer, sizeof(cl->peer));
 		cl->next = s->clients;
 		if (s->clients)
@@ -506,6 +506,11 @@ static void sweep(struct server *s)
 			if (cl->st == ST_BODY || cl->st == ST_HEAD)
 				fprintf(stderr, "ktls-ctl serve: %s: timed out sending\n",
 					cl->peer);
+			if (cl->st == ST_HANDSHAKE) {
+				s->handshake_failures++;
+				fprintf(stderr, "ktls-ctl serve: %s: handshake timed out\n",
+					cl->peer);
+			}
 			client_free(s, cl);
 		} else if (s->draining && cl->st == ST_REQUEST && !cl->inlen) {
 			client_close(cl, true);
@@ -558,23 +563,23 @@ static unsigned local_port(int fd)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ktls-ctl serve [options] [ROOT]\n\n"
-		"Serves the files under ROOT (default: the current directory) over HTTPS/1.1\n"
-		"with TLS 1.3, the kernel encrypting where it can (sendfile through kTLS).\n\n"
-		"  --listen ADDR            address to listen on (default ::, IPv4 and IPv6)\n"
-		"  --port N                 port (default 8443; 0 picks a free one)\n"
-		"  --cert FILE --key FILE   certificate chain and key (PEM); without them a\n"
-		"                           fresh self-signed one for localhost is made\n"
-		"  --key-update-bytes N     update the sending key every N bytes (K, M, G "
-		"suffixes)\n"
-		"  --key-update-seconds N   update the sending key every N seconds\n"
-		"  --max-connections N      at most N at once (default 10000)\n"
-		"  --idle-timeout S         close idle connections after S seconds (default 30)\n"
-		"  --access-log FILE        one line per request (default: standard output)\n"
-		"  --help\n\n"
-		"SIGTERM or SIGINT: stop accepting, finish the responses in flight, send\n"
-		"close_notify on every connection, and exit.\n");
+	fprintf(f, "usage: ktls-ctl serve [options] [ROOT]\n\n"
+		   "Serves the files under ROOT (default: the current directory) over HTTPS/1.1\n"
+		   "with TLS 1.3, the kernel encrypting where it can (sendfile through kTLS).\n\n"
+		   "  --listen ADDR            address to listen on (default ::, IPv4 and IPv6)\n"
+		   "  --port N                 port (default 8443; 0 picks a free one)\n"
+		   "  --cert FILE --key FILE   certificate chain and key (PEM); without them a\n"
+		   "                           fresh self-signed one for localhost is made\n"
+		   "  --key-update-bytes N     update the sending key every N bytes (K, M, G "
+		   "suffixes)\n"
+		   "  --key-update-seconds N   update the sending key every N seconds\n"
+		   "  --max-connections N      at most N at once (default 10000)\n"
+		   "  --idle-timeout S         close connections idle (or in their handshake) for\n"
+		   "                           S seconds (default 30)\n"
+		   "  --access-log FILE        one line per request (default: standard output)\n"
+		   "  --help\n\n"
+		   "SIGTERM or SIGINT: stop accepting, finish the responses in flight, send\n"
+		   "close_notify on every connection, and exit.\n");
 }
 
 /* "64K", "4M", "1G", or plain bytes; false if malformed. */
