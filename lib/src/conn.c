@@ -146,9 +146,16 @@ static int go_kernel(struct ktls_conn *c)
 	    !want)
 		return 0; /* userspace record layer both ways */
 	c->kernel_rekey = ki.rekey == 1;
+	/* The ULP attaches only to an established socket: a peer that has
+	 * already half-closed (request sent, then FIN) leaves it in CLOSE_WAIT,
+	 * and the userspace record layer carries on instead. */
 	int err = ktls_kernel_attach(c->fd);
+	if (err == -KTLS_E_NO_KTLS || err == -KTLS_E_NOT_CONNECTED) {
+		c->kernel_rekey = false;
+		return 0;
+	}
 	if (err)
-		return err == -KTLS_E_NO_KTLS ? 0 : err;
+		return err;
 	/* A key-update policy needs TX re-keys, which a stock kernel cannot
 	 * do: then TX stays in userspace, where the policy can be kept. */
 	bool policy = c->cfg->ku_bytes || c->cfg->ku_records || c->cfg->ku_seconds;

@@ -27,6 +27,10 @@ static void handshake_both(struct side *cl, struct side *sv, pid_t *child,
 		server(sv);
 		_exit(0);
 	}
+	/* The server's socket is the child's alone: if the child dies, the
+	 * client sees the connection close instead of waiting forever. */
+	close(sv->fd);
+	sv->fd = -1;
 	cl->conn = ktls_conn_new(cl->cfg, cl->fd, "server.test");
 	ck_assert_ptr_nonnull(cl->conn);
 	ck_assert_int_eq(ktls_handshake(cl->conn), 1);
@@ -483,6 +487,54 @@ START_TEST(key_update_request_after_shutdown)
 }
 END_TEST
 
+START_TEST(peer_half_closed_before_install)
+{
+	/* A client that sends its request and then FIN right after its
+	 * handshake can leave the server's socket in CLOSE_WAIT before the
+	 * server installs its keys: the kernel then refuses the TLS ULP, and
+	 * the server must carry on in userspace rather than fail. */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	pid_t child = fork();
+	if (child == 0) {
+		close(cl.fd);
+		fcntl(sv.fd, F_SETFL, O_NONBLOCK);
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		int rc;
+		while ((rc = ktls_handshake(sv.conn)) == -EAGAIN) {
+			usleep(300 * 1000); /* the client finishes and half-closes */
+			struct pollfd p = {sv.fd, POLLIN, 0};
+			poll(&p, 1, 2000);
+		}
+		uint8_t b[8];
+		long n = 0;
+		for (int i = 0; i < 100 && (n = ktls_read(sv.conn, b, sizeof(b))) == -EAGAIN; i++)
+			usleep(10000);
+		if (rc != 1 || n != 4 || memcmp(b, "ping", 4) || ktls_read(sv.conn, b, 8) != 0)
+			_exit(93);
+		while ((n = ktls_write(sv.conn, (const uint8_t *)"pong", 4)) == -EAGAIN)
+			usleep(10000);
+		while (ktls_shutdown(sv.conn) == -EAGAIN || ktls_flush(sv.conn) == -EAGAIN)
+			usleep(10000);
+		_exit(n == 4 ? 0 : 94);
+	}
+	close(sv.fd);
+	sv.fd = -1;
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"ping", 4), 4);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	ck_assert_int_eq(shutdown(cl.fd, SHUT_WR), 0);
+	uint8_t b[8];
+	read_exact(cl.conn, b, 4);
+	ck_assert_mem_eq(b, "pong", 4);
+	ck_assert_int_eq(ktls_read(cl.conn, b, sizeof(b)), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 static void pattern_server(struct side *sv)
 {
 	/* Late to read, so that the client's socket fills up. */
@@ -631,6 +683,67 @@ START_TEST(concurrent_writers)
 }
 END_TEST
 
+/* Reads one record from fd and opens it with rd. */
+static long raw_record(int fd, struct ktls_rec_dir *rd, uint8_t *out, size_t cap, uint8_t *type)
+{
+	uint8_t rec[5 + 64];
+	ck_assert_int_eq(ktls_read_full(fd, rec, 5), 0);
+	size_t len = (size_t)rec[3] << 8 | rec[4];
+	ck_assert_uint_le(len, 64);
+	ck_assert_int_eq(ktls_read_full(fd, rec + 5, len), 0);
+	return ktls_rec_open(rd, rec, 5 + len, out, cap, type);
+}
+
+START_TEST(aead_limit_forces_update)
+{
+	/* An AES-GCM key adopted 3 records short of the 2^24 limit: after
+	 * three records, the next write goes out under a new key, preceded by
+	 * a KeyUpdate, without being asked. ChaCha20 has no such limit. */
+	const uint16_t suite = _i ? KTLS_TLS_CHACHA20_POLY1305_SHA256 : KTLS_TLS_AES_128_GCM_SHA256;
+	const uint64_t start = (1ull << 24) - 3;
+	int fds[2];
+	uint8_t a[32], b[32], out[64], type;
+	memset(a, 0x3c, 32);
+	memset(b, 0x4d, 32);
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
+	struct ktls_conn *x = ktls_conn_adopt(cfg, fds[0], suite, a, start, b, 0);
+	ck_assert_ptr_nonnull(x);
+	struct ktls_rec_dir rd = {0};
+	ck_assert_int_eq(ktls_rec_init(&rd, ktls_suite_get(suite), a, 0), 0);
+	rd.seq = start;
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(ktls_write(x, (const uint8_t *)"old", 3), 3);
+		ck_assert_int_eq(raw_record(fds[1], &rd, out, sizeof(out), &type), 3);
+		ck_assert(type == KTLS_CT_APPLICATION_DATA && !memcmp(out, "old", 3));
+	}
+	ck_assert_int_eq(ktls_write(x, (const uint8_t *)"new", 3), 3);
+	long n = raw_record(fds[1], &rd, out, sizeof(out), &type);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(x, &st);
+	if (suite == KTLS_TLS_CHACHA20_POLY1305_SHA256) {
+		ck_assert_int_eq(n, 3);
+		ck_assert_uint_eq(st.key_updates_sent, 0);
+	} else {
+		/* KeyUpdate(update_not_requested) at sequence 2^24, then the data
+		 * under the next key from sequence 0. */
+		ck_assert_int_eq(n, 5);
+		ck_assert_int_eq(type, KTLS_CT_HANDSHAKE);
+		ck_assert_mem_eq(out, "\x18\x00\x00\x01\x00", 5);
+		ck_assert_int_eq(ktls_rec_update(&rd), 0);
+		ck_assert_uint_eq(rd.seq, 0);
+		ck_assert_int_eq(raw_record(fds[1], &rd, out, sizeof(out), &type), 3);
+		ck_assert_mem_eq(out, "new", 3);
+		ck_assert_uint_eq(st.key_updates_sent, 1);
+	}
+	ktls_rec_clear(&rd);
+	ktls_conn_free(x);
+	ktls_config_free(cfg);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 START_TEST(adopt_keys_from_another_stack)
 {
 	/* Two connections adopt each other's secrets: data and key updates
@@ -706,9 +819,11 @@ int main(void)
 	tcase_add_test(tc, non_blocking_tail_then_key_update);
 	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, small_then_large_reads);
+	tcase_add_test(tc, peer_half_closed_before_install);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, adopt_keys_from_another_stack);
+	tcase_add_loop_test(tc, aead_limit_forces_update, 0, 2);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -5,11 +5,13 @@
 : "${KTLS_KVER:=6.12.117+deb12}"          # kernel ABI name (uname -r minus -amd64)
 : "${KTLS_KPKGVER:=6.12.117-1~deb12u1}"   # Debian package version
 : "${KTLS_KSERIES:=6.12}"
+# Debian names kbuild by ABI for the 6.12 backport and by series for 6.1.
+: "${KTLS_KBUILD:=linux-kbuild-$KTLS_KVER}"
 : "${KTLS_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/ktls}"
 KREL="$KTLS_KVER-amd64"
 DEBS="$KTLS_CACHE/debs"
 KROOT="$KTLS_CACHE/kernel/$KREL"        # extracted packages, per kernel
-export KTLS_KVER KTLS_KPKGVER KTLS_KSERIES KTLS_CACHE KREL DEBS KROOT
+export KTLS_KVER KTLS_KPKGVER KTLS_KSERIES KTLS_KBUILD KTLS_CACHE KREL DEBS KROOT
 
 vm_skip() { echo "SKIP: $*"; exit 77; }     # meson's skip status
 vm_log() { echo "vm: $*" >&2; }

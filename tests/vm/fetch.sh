@@ -35,7 +35,7 @@ fi
 
 # Headers and kbuild: for building tls.ko out of tree (kmod-patches).
 if [ "$want_source" = 1 ] && [ ! -f "$KROOT/headers.done" ]; then
-	for p in "linux-headers-$KREL" "linux-headers-$KTLS_KVER-common" "linux-kbuild-$KTLS_KVER"; do
+	for p in "linux-headers-$KREL" "linux-headers-$KTLS_KVER-common" "$KTLS_KBUILD"; do
 		dpkg-deb -x "$(fetch "$p")" "$KROOT/headers"
 	done
 	touch "$KROOT/headers.done"
