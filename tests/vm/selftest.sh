@@ -25,15 +25,18 @@ done
 src="$KROOT/source"
 [ -f "$src/tools/testing/selftests/net/tls.c" ] || vm_skip "linux-source has no net/tls.c selftest"
 
-# Build once per kernel and patch version.
-stamp=$(cat "$here/selftest-tls-keygen.patch" | sha256sum | cut -c1-12)
+# Build once per kernel and patch version. The compile fix has a variant per
+# kernel series where the file differs.
+fix="$here/selftest-tls-keygen.patch"
+[ -f "$here/selftest-tls-keygen-$KTLS_KSERIES.patch" ] && fix="$here/selftest-tls-keygen-$KTLS_KSERIES.patch"
+stamp=$(cat "$fix" | sha256sum | cut -c1-12)
 bin="$KTLS_CACHE/selftest/$KREL-$stamp/tls"
 if [ ! -x "$bin" ]; then
 	b=$(mktemp -d)
 	mkdir -p "$b/tools/testing/selftests/net" "$b/uapi/linux"
 	cp "$src/tools/testing/selftests/net/tls.c" "$b/tools/testing/selftests/net/"
 	cp "$src/include/uapi/linux/tls.h" "$b/uapi/linux/"
-	patch -s -d "$b" -p1 <"$here/selftest-tls-keygen.patch"
+	patch -s -d "$b" -p1 <"$fix"
 	mkdir -p "$(dirname "$bin")"
 	gcc -O2 -static -o "$bin" -I"$src/tools/testing/selftests/net" -I"$src/tools/testing/selftests" \
 		-I"$b/uapi" "$b/tools/testing/selftests/net/tls.c" -lpthread

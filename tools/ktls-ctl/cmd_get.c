@@ -111,8 +111,9 @@ static void progress(uint64_t got, uint64_t total, bool known, double secs, uint
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ktls-ctl get [options] https://HOST[:PORT]/PATH\n\n"
-		"Downloads over TLS 1.3 (kernel TLS where the kernel has it).\n\n"
+		"usage: ktls-ctl get [options] https://HOST[:PORT]/PATH...\n\n"
+		"Downloads over TLS 1.3 (kernel TLS where the kernel has it). Several URLs\n"
+		"of one server go over one connection, their bodies one after another.\n\n"
 		"  -o, --output FILE        write the body to FILE (default: standard output)\n"
 		"  --cafile FILE            trust these CA certificates (default: the system's)\n"
 		"  --insecure               do not verify the server's certificate\n"
@@ -150,15 +151,17 @@ static long read_head(struct ktls_conn *c, char *buf, size_t cap, size_t *have,
 	}
 }
 
-static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts *o, int out)
+static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts *o, int out,
+		 bool last)
 {
 	char req[2600];
 	int rn = snprintf(req, sizeof(req),
 			  "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: ktls-ctl/%s\r\n"
-			  "Accept: */*\r\nConnection: close\r\n\r\n",
+			  "Accept: */*\r\nConnection: %s\r\n\r\n",
 			  u->path, strchr(u->host, ':') ? "[" : "", u->host,
 			  strchr(u->host, ':') ? "]" : "", strcmp(u->port, "443") ? ":" : "",
-			  strcmp(u->port, "443") ? u->port : "", ktls_version_string());
+			  strcmp(u->port, "443") ? u->port : "", ktls_version_string(),
+			  last ? "close" : "keep-alive");
 	for (int off = 0; off < rn;) {
 		long n = ktls_write(c, req + off, (size_t)(rn - off));
 		if (n <= 0) {
@@ -177,8 +180,12 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 			h == -400 ? "malformed response head" : ktls_strerror((int)h));
 		return CTL_FAIL;
 	}
+	if (!last && (!resp.has_length || !resp.keep_alive)) {
+		fprintf(stderr, "ktls-ctl get: the server will not keep the connection open\n");
+		return CTL_FAIL;
+	}
 	bool tty = !o->quiet && isatty(2);
-	double t0 = now(), last = 0;
+	double t0 = now(), shown = 0;
 	uint64_t got = 0, since_update = 0;
 	size_t pending = have - (size_t)h; /* body bytes read with the head */
 	memmove(buf, buf + h, pending);
@@ -200,10 +207,10 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 			ktls_key_update(c, KTLS_KEY_UPDATE_REQUESTED);
 			ktls_handshake(c); /* at once, not at the next read */
 		}
-		if (tty && now() - last > 0.1) {
-			last = now();
+		if (tty && now() - shown > 0.1) {
+			shown = now();
 			ktls_conn_stats(c, &st);
-			progress(got, resp.content_length, resp.has_length, last - t0,
+			progress(got, resp.content_length, resp.has_length, shown - t0,
 				 st.key_updates_received);
 		}
 		if (resp.has_length && got >= resp.content_length)
@@ -252,7 +259,8 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 int cmd_get(int argc, char **argv)
 {
 	struct get_opts o = {0};
-	const char *target = NULL;
+	const char *targets[16];
+	int ntargets = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = true;
@@ -265,8 +273,8 @@ int cmd_get(int argc, char **argv)
 			o.require_ktls = true, takes = false;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = true, takes = false;
-		} else if (a[0] != '-' && !target) {
-			target = a, takes = false;
+		} else if (a[0] != '-' && ntargets < 16) {
+			targets[ntargets++] = a, takes = false;
 		} else if (!v) {
 			fprintf(stderr, "ktls-ctl get: bad option or missing value: %s\n", a);
 			return CTL_USAGE;
@@ -285,13 +293,20 @@ int cmd_get(int argc, char **argv)
 		if (takes)
 			i++;
 	}
-	struct url u;
-	if (!target || !parse_url(target, &u)) {
+	/* Several URLs share one connection: same host and port. */
+	struct url u, more[16];
+	bool ok = ntargets > 0;
+	for (int i = 0; ok && i < ntargets; i++)
+		ok = parse_url(targets[i], &more[i]) && !strcmp(more[i].host, more[0].host) &&
+		     !strcmp(more[i].port, more[0].port);
+	if (!ok) {
 		fprintf(stderr, "ktls-ctl get: %s\n",
-			target ? "not an https://host[:port]/path URL" : "no URL given");
+			ntargets ? "not https://host[:port]/path URLs of one server"
+				 : "no URL given");
 		usage(stderr);
 		return CTL_USAGE;
 	}
+	u = more[0];
 	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
 	int err = !cfg	       ? -ENOMEM
 		  : o.insecure ? ktls_config_set_verify(cfg, KTLS_VERIFY_NONE)
@@ -329,7 +344,8 @@ int cmd_get(int argc, char **argv)
 		fprintf(stderr, "ktls-ctl get: %s: %s\n", o.out, strerror(errno));
 		goto done;
 	}
-	rc = fetch(c, &u, &o, out);
+	for (int i = 0; i < ntargets && (i == 0 || rc == CTL_OK); i++)
+		rc = fetch(c, &more[i], &o, out, i == ntargets - 1);
 	ktls_shutdown(c);
 done:
 	if (out > 1 && close(out) && rc == CTL_OK) {

@@ -63,7 +63,9 @@ struct client {
 	bool readable;	/* EPOLLIN seen and not yet read to EAGAIN */
 	bool peer_done; /* close_notify received while we were sending */
 	uint64_t body_bytes;
-	struct ktls_conn_stats st0; /* at the start of the request, for the log */
+	/* At the end of the previous request (or the handshake): the log
+	 * line counts the key updates since, reading the request included. */
+	struct ktls_conn_stats st0;
 };
 
 struct server {
@@ -155,6 +157,7 @@ static void log_request(struct server *s, struct client *cl)
 		(unsigned long long)(st.key_updates_received - cl->st0.key_updates_received));
 	fflush(s->log);
 	s->requests++;
+	cl->st0 = st;
 }
 
 static long sys_openat2(int dirfd, const char *path, int flags)
@@ -299,20 +302,19 @@ static void drive(struct server *s, struct client *cl)
 			}
 			cl->st = ST_REQUEST;
 			cl->deadline = mono() + s->idle_timeout;
+			ktls_conn_stats(cl->c, &cl->st0);
 			break;
 		case ST_REQUEST:
 			n = http_parse_request(cl->in, cl->inlen, &cl->req);
 			if (n > 0) {
 				cl->consumed = (size_t)n;
 				cl->parsed = true;
-				ktls_conn_stats(cl->c, &cl->st0);
 				prepare_response(s, cl);
 				break;
 			}
 			if (n < 0) {
 				/* Malformed: answer, then close (the stream may be out of step). */
 				cl->parsed = false;
-				ktls_conn_stats(cl->c, &cl->st0);
 				prepare_error(cl, (int)-n, false);
 				break;
 			}
