@@ -15,6 +15,7 @@ check=0
 series_dir="$here/$KTLS_KSERIES"
 [ -f "$series_dir/series" ] || { echo "build.sh: no patch series for $KTLS_KSERIES" >&2; exit 77; }
 
+cache_lock "kmod-$KREL"
 stamp=$(cat "$series_dir"/series "$series_dir"/*.patch "$here/Kbuild" "$here/build.sh" | sha256sum | cut -c1-12)
 out="$KTLS_CACHE/kmod/$KREL-$stamp"
 ko="$out/net/tls/tls.ko"

@@ -13,5 +13,13 @@ DEBS="$KTLS_CACHE/debs"
 KROOT="$KTLS_CACHE/kernel/$KREL"        # extracted packages, per kernel
 export KTLS_KVER KTLS_KPKGVER KTLS_KSERIES KTLS_KBUILD KTLS_CACHE KREL DEBS KROOT
 
+# VM tests may run two at a time: each script that fills the cache holds
+# its own lock while it does (warm runs pass straight through).
+cache_lock() { # cache_lock NAME
+	mkdir -p "$KTLS_CACHE"
+	exec 9>"$KTLS_CACHE/.lock-$1"
+	flock 9
+}
+
 vm_skip() { echo "SKIP: $*"; exit 77; }     # meson's skip status
 vm_log() { echo "vm: $*" >&2; }

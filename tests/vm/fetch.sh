@@ -10,6 +10,7 @@ want_source=0
 [ "${1:-}" = --source ] && want_source=1
 
 mkdir -p "$DEBS" "$KROOT"
+cache_lock "fetch-$KREL"
 fetch() { # package name -> .deb path in the cache
 	local pkg=$1 f
 	f=$(ls "$DEBS/${pkg}_"*.deb 2>/dev/null | grep -F "_${KTLS_KPKGVER}_" | head -1 || true)

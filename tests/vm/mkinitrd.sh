@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 "$here/fetch.sh"
 
+cache_lock "initrd-$KREL"
 stamp=$(cat "$here/mkinitrd.sh" "$here/init" "$here/env.sh" | sha256sum | cut -c1-12)
 out="$KTLS_CACHE/initrd/base-$KREL-$stamp.cpio.gz"
 if [ -f "$out" ]; then

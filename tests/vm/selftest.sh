@@ -29,6 +29,7 @@ src="$KROOT/source"
 # kernel series where the file differs.
 fix="$here/selftest-tls-keygen.patch"
 [ -f "$here/selftest-tls-keygen-$KTLS_KSERIES.patch" ] && fix="$here/selftest-tls-keygen-$KTLS_KSERIES.patch"
+cache_lock "selftest-$KREL"
 stamp=$(cat "$fix" | sha256sum | cut -c1-12)
 bin="$KTLS_CACHE/selftest/$KREL-$stamp/tls"
 if [ ! -x "$bin" ]; then
@@ -42,8 +43,15 @@ if [ ! -x "$bin" ]; then
 		-I"$b/uapi" "$b/tools/testing/selftests/net/tls.c" -lpthread
 	rm -rf "$b"
 fi
+exec 9>&- # built: the VM run needs no lock
 
-# Ciphers Debian's kernel lacks (SM4, ARIA) are never run.
+# Ciphers Debian's kernel lacks (SM4, ARIA) are never run, where the
+# harness can leave cases out (its getopt); 6.1's runs every case.
+filters=1
+grep -q getopt "$src/tools/testing/selftests/kselftest_harness.h" || filters=0
+[ "$filters" = 1 ] || [ "$full" = 1 ] ||
+	echo "selftest.sh: this harness cannot run a subset: running every case"
+[ "$filters" = 1 ] || full=1
 exclude=(-V 13_sm4_gcm -V 13_sm4_ccm -V 12_aria_gcm -V 12_aria_gcm_256)
 # The subset: TLS 1.3 AES-GCM-128 only (our own VM tests cover every cipher),
 # without the multi-process stress cases that take ~35 s under TCG.
@@ -63,6 +71,7 @@ if [ "$full" = 0 ] && [ "$expect" = stock ]; then
 	done
 fi
 
+[ "$filters" = 1 ] || exclude=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
@@ -72,6 +81,11 @@ rc=0
 patterns=()
 if [ "$expect" = stock ]; then
 	while read -r p; do patterns+=("$p"); done < <(grep -v '^#' "$here/selftest-xfail-stock.txt" | grep .)
+fi
+# A harness without -V/-T (6.1's) runs the variants of ciphers Debian's
+# kernel lacks too; those fail whatever the module.
+if [ "$filters" = 0 ]; then
+	while read -r p; do patterns+=("$p"); done < <(grep -v '^#' "$here/selftest-xfail-absent.txt" | grep .)
 fi
 is_xfail() {
 	local p
