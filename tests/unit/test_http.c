@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../tools/ktls-ctl/http.h"
+#include "testutil.h"
 
 static long parse(const char *text, struct http_req *req)
 {
@@ -207,9 +208,5 @@ int main(void)
 	tcase_add_test(tc, responses);
 	tcase_add_test(tc, mime_types);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

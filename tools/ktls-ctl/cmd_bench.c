@@ -216,18 +216,14 @@ int cmd_bench(int argc, char **argv)
 		printf("this kernel cannot re-key: the kTLS + updates row is skipped (with a "
 		       "key-update policy the library would seal in userspace)\n");
 
-	char dir[] = "/tmp/ktls-bench-XXXXXX", cert[64], key[64];
-	if (!mkdtemp(dir))
-		return CTL_FAIL;
-	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
-	b.cert = cert;
-	b.key = key;
+	struct ctl_tmpcert tc = {0};
 	int rc = CTL_FAIL;
 	b.file = memfd_create("ktls-bench", 0);
 	uint8_t *chunk = malloc(1 << 20);
-	if (ctl_selfsigned(cert, key) || b.file < 0 || !chunk)
+	if (ctl_tmpcert_make(&tc, "bench") || b.file < 0 || !chunk)
 		goto out;
+	b.cert = tc.cert;
+	b.key = tc.key;
 	for (uint64_t off = 0; off < b.size; off += 1 << 20) {
 		for (size_t i = 0; i < 1 << 20; i++)
 			chunk[i] = (uint8_t)(i * 7 + off);
@@ -266,8 +262,6 @@ out:
 	free(chunk);
 	if (b.file >= 0)
 		close(b.file);
-	unlink(cert);
-	unlink(key);
-	rmdir(dir);
+	ctl_tmpcert_remove(&tc);
 	return rc;
 }

@@ -124,15 +124,12 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "ktls-ctl demo: bad size, interval or suite\n");
 		return CTL_USAGE;
 	}
-	char dir[] = "/tmp/ktls-demo-XXXXXX", cert[64], key[64];
-	if (!mkdtemp(dir))
-		return CTL_FAIL;
-	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
-	if (ctl_selfsigned(cert, key)) {
+	struct ctl_tmpcert tc;
+	if (ctl_tmpcert_make(&tc, "demo")) {
 		fprintf(stderr, "ktls-ctl demo: cannot make a certificate\n");
 		return CTL_FAIL;
 	}
+	const char *cert = tc.cert, *key = tc.key;
 	/* The file: random bytes in memory, hashed as they are made. */
 	int file = memfd_create("demo-file", 0);
 	uint8_t *chunk = malloc(1 << 20), want[32], got[32];
@@ -229,8 +226,6 @@ int cmd_demo(int argc, char **argv)
 	ktls_config_free(cfg);
 	EVP_MD_CTX_free(md);
 	free(chunk);
-	unlink(cert);
-	unlink(key);
-	rmdir(dir);
+	ctl_tmpcert_remove(&tc);
 	return ok ? CTL_OK : CTL_FAIL;
 }

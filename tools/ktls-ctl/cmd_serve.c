@@ -728,7 +728,7 @@ int cmd_serve(int argc, char **argv)
 			   .sigfd = -1,
 			   .ep = -1};
 	int rc = CTL_FAIL;
-	char dir[] = "/tmp/ktls-serve-XXXXXX", cpath[64] = "", kpath[64] = "";
+	struct ctl_tmpcert tc = {0};
 	s.root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s.root < 0) {
 		fprintf(stderr, "ktls-ctl serve: %s: %s\n", root, strerror(errno));
@@ -739,16 +739,12 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (!cert) {
-		if (!mkdtemp(dir))
-			goto out;
-		snprintf(cpath, sizeof(cpath), "%s/cert.pem", dir);
-		snprintf(kpath, sizeof(kpath), "%s/key.pem", dir);
-		if (ctl_selfsigned(cpath, kpath)) {
+		if (ctl_tmpcert_make(&tc, "serve")) {
 			fprintf(stderr, "ktls-ctl serve: cannot make a certificate\n");
 			goto out;
 		}
-		cert = cpath;
-		key = kpath;
+		cert = tc.cert;
+		key = tc.key;
 		fprintf(stderr, "ktls-ctl serve: self-signed certificate for localhost: %s\n",
 			cert);
 	}
@@ -816,10 +812,6 @@ out:
 		fclose(s.log);
 	close(s.root);
 	ktls_config_free(s.cfg);
-	if (*cpath) {
-		unlink(cpath);
-		unlink(kpath);
-		rmdir(dir);
-	}
+	ctl_tmpcert_remove(&tc);
 	return rc;
 }

@@ -7,6 +7,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 int ctl_selfsigned(const char *cert_path, const char *key_path)
 {
@@ -41,4 +43,30 @@ int ctl_selfsigned(const char *cert_path, const char *key_path)
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return ok ? 0 : -1;
+}
+
+int ctl_tmpcert_make(struct ctl_tmpcert *t, const char *name)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/ktls-%s-XXXXXX", name);
+	if (!mkdtemp(t->dir)) {
+		t->dir[0] = '\0';
+		return -1;
+	}
+	snprintf(t->cert, sizeof(t->cert), "%s/cert.pem", t->dir);
+	snprintf(t->key, sizeof(t->key), "%s/key.pem", t->dir);
+	if (ctl_selfsigned(t->cert, t->key)) {
+		ctl_tmpcert_remove(t);
+		return -1;
+	}
+	return 0;
+}
+
+void ctl_tmpcert_remove(struct ctl_tmpcert *t)
+{
+	if (!t->dir[0])
+		return;
+	unlink(t->cert);
+	unlink(t->key);
+	rmdir(t->dir);
+	t->dir[0] = '\0';
 }
