@@ -55,11 +55,23 @@ GET="ktls-ctl get -q --cafile $C/ca.pem"
 
 same() { cmp -s "$1" "$2"; }
 
-# Sequential: every file through both clients.
-for f in big.bin mid.bin index.html sub/small.txt empty.txt; do
-	check "curl $f byte-exact" sh -c "$CURL -o $T/c.out $U/$f && cmp -s $T/c.out $W/$f"
-	check "get $f byte-exact" sh -c "$GET -o $T/g.out $U/$f && cmp -s $T/g.out $W/$f"
+# Sequential: every file through both clients, each client fetching all of
+# them over one keep-alive connection (get writes the bodies one after another).
+files="big.bin mid.bin index.html sub/small.txt empty.txt"
+args="" urls="" n=0
+for f in $files; do
+	n=$((n + 1))
+	args="$args -o $T/c$n.out $U/$f"
+	urls="$urls $U/$f"
 done
+$CURL $args
+n=0
+for f in $files; do
+	n=$((n + 1))
+	check "curl $f byte-exact" cmp -s "$T/c$n.out" "$W/$f"
+done
+(cd "$W" && cat $files) >"$T/all.want"
+check "get: the 5 files on one connection, byte-exact" sh -c "$GET -o $T/g.out $urls && cmp -s $T/g.out $T/all.want"
 check "a directory serves its index.html" sh -c "$CURL -o $T/i.out $U/ && cmp -s $T/i.out $W/index.html"
 
 # Concurrent: 4 curl and 4 get at once, the get ones asking for key updates.
