@@ -1,17 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# ktls-ctl serve against curl, openssl s_client and ktls-ctl get: byte-exact
-# files (sequential and concurrent, with key updates from both sides),
-# Range, HEAD, keep-alive, refusals that keep the server serving, and a
-# SIGTERM drain. Runs on the host (userspace record layer) and in the VM
-# (kernel TLS), where it also checks `list` and `status` against the live
-# transfer:
-#   serve-test.sh CERTDIR [vm]
+# ktls-ctl's sub-commands: serve against curl, openssl s_client and
+# ktls-ctl get (byte-exact files, sequential and concurrent, key updates from
+# both sides, Range, HEAD, keep-alive, refusals that keep the server
+# serving, a SIGTERM drain), bench, and the command-line manners (--help,
+# --version, exit codes). Runs on the host (userspace record layer; there,
+# status must say plainly that there is no kTLS) and in the VM over kTLS,
+# where it also checks list and status against a live transfer:
+#   ctl-test.sh CERTDIR [vm]
 # ktls-ctl, curl and openssl come from PATH. POSIX sh: busybox runs it.
 set -u
 C=$1
 mode=${2:-host}
-T=$(mktemp -d /tmp/ktls-serve-test.XXXXXX)
+T=$(mktemp -d /tmp/ktls-ctl-test.XXXXXX)
 W=$T/www
 fail=0
 ok() { echo "ok - $*"; }
@@ -25,6 +26,19 @@ check() { # check DESCRIPTION COMMAND...: ok if the command succeeds
 	shift
 	if "$@"; then ok "$d"; else bad "$d"; fi
 }
+
+# Command-line manners: --version, --help for each command, exit code 2 for
+# a bad command line, errors on stderr.
+check "--version" sh -c "ktls-ctl --version | grep -q '^ktls-ctl [0-9]'"
+for c in status list serve get bench demo; do
+	check "$c --help" sh -c "ktls-ctl $c --help | grep -q usage"
+done
+ktls-ctl get --no-such-option https://x/ >/dev/null 2>"$T/usage.err"
+check "bad option: exit 2, named on stderr" sh -c "[ $? = 2 ] && grep -q no-such-option $T/usage.err"
+ktls-ctl frobnicate >/dev/null 2>&1
+check "unknown command: exit 2" [ $? = 2 ]
+ktls-ctl get -q --cafile "$C/ca.pem" https://127.0.0.1:1/x >/dev/null 2>"$T/refused.err"
+check "get, nothing listening: exit 1, cause named" sh -c "[ $? = 1 ] && grep -q 'Connection refused' $T/refused.err"
 
 mkdir -p "$W/sub" "$W/noindex"
 dd if=/dev/urandom of="$W/big.bin" bs=1024 count=4096 2>/dev/null
@@ -123,7 +137,19 @@ printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /sub/small.txt HTTP/1.1\r\nHost: x\
 check "two pipelined requests, two answers" [ "$(grep -c "HTTP/1.1 200 OK" "$T/pipe.out")" = 2 ]
 check "still serving after the refusals" sh -c "$GET -o $T/after $U/mid.bin && cmp -s $T/after $W/mid.bin"
 
+ktls-ctl bench --size 2M --rounds 1 --key-update-bytes 512K >"$T/bench.out" 2>&1
+brc=$?
+cat "$T/bench.out"
+check "bench: the userspace rows, with key updates" grep -Eq "^userspace \+ updates +[0-9.]+ .* [1-9][0-9]*$" "$T/bench.out"
+if [ "$mode" = host ]; then
+	ktls-ctl status >"$T/status.out" 2>&1
+	check "status without kTLS: exit 3, said plainly" sh -c "[ $? = 3 ] && grep -q 'NOT available' $T/status.out"
+	check "bench without kTLS: exit 3" [ "$brc" = 3 ]
+fi
+
 if [ "$mode" = vm ]; then
+	check "bench: exit 0" [ "$brc" = 0 ]
+	check "bench: the kTLS rows, with key updates" grep -Eq "^kTLS sendfile \+ updates +[0-9.]+ .* [1-9][0-9]*$" "$T/bench.out"
 	# list sees a live transfer: a slow download under AES-256-GCM.
 	$CURL --limit-rate 50K --tls13-ciphers TLS_AES_256_GCM_SHA384 -o "$T/slow" "$U/big.bin" &
 	slow=$!
