@@ -142,6 +142,11 @@ brc=$?
 cat "$T/bench.out"
 check "bench: the userspace rows, with key updates" grep -Eq "^userspace \+ updates +[0-9.]+ .* [1-9][0-9]*$" "$T/bench.out"
 if [ "$mode" = host ]; then
+	# On a terminal get draws a progress bar (script(1) gives it a pty).
+	if command -v script >/dev/null; then
+		script -qec "ktls-ctl get --cafile $C/ca.pem -o $T/tty.out $U/big.bin" /dev/null >"$T/tty.log" 2>&1
+		check "get on a terminal: progress bar" sh -c "grep -q 'MiB/s  key updates' $T/tty.log && grep -q '100%' $T/tty.log"
+	fi
 	ktls-ctl status >"$T/status.out" 2>&1
 	check "status without kTLS: exit 3, said plainly" sh -c "[ $? = 3 ] && grep -q 'NOT available' $T/status.out"
 	check "bench without kTLS: exit 3" [ "$brc" = 3 ]
