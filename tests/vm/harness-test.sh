@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Checks the harness itself: an inner failure comes back as a failure with
-# its message, and a machine without qemu gets SKIP with the reason.
+# its message, a machine without qemu gets SKIP with the reason, a boot that
+# fails is retried, and a timeout is a timeout.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
@@ -26,5 +27,13 @@ if [ "$rc" != 1 ] || [ "$(grep -c 'did not reach /init' <<<"$out")" != 3 ]; then
 	echo "FAIL: a VM that never boots: status $rc, output: $out"
 	fail=1
 fi
-[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips, failed boots retried"
+# A command that runs past the timeout, printing nothing: 124, said plainly
+# (the status was once lost when nothing was printed).
+out=$("$here/run.sh" --timeout 15 -- sleep 60 2>&1)
+rc=$?
+if [ "$rc" != 124 ] || ! grep -q "timed out after 15s" <<<"$out"; then
+	echo "FAIL: a silent command past its timeout: status $rc, output: $out"
+	fail=1
+fi
+[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips, failed boots retried, timeouts reported"
 exit $fail

@@ -73,9 +73,14 @@ fi
 # boot ran none of our code: boot again, up to three times. A failure after
 # /init is never retried.
 for attempt in 1 2 3; do
+	# qemu's status, read straight after the pipeline (an "|| true" would
+	# replace PIPESTATUS whenever grep has nothing to print).
+	set +e
 	timeout "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null |
-		tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-' || true
-	status=${PIPESTATUS[0]}
+		tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-'
+	statuses=("${PIPESTATUS[@]}")
+	set -e
+	status=${statuses[0]}
 	if [ "$status" = 124 ]; then
 		echo "vm: timed out after ${timeout}s" >&2
 		exit 124

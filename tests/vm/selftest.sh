@@ -72,10 +72,14 @@ if [ "$full" = 0 ] && [ "$expect" = stock ]; then
 fi
 
 [ "$filters" = 1 ] || exclude=()
+# A full run (every case, some of them hanging to the harness's timeout on
+# stock) can outlast run.sh's default of 10 minutes beside other VMs.
+vm_timeout=600
+[ "$full" = 0 ] || vm_timeout=2700
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
-"$here/run.sh" --bin "$bin" "${tls_ko[@]+"${tls_ko[@]}"}" -- tls "${exclude[@]}" >"$log" 2>&1 || rc=$?
+"$here/run.sh" --timeout "$vm_timeout" --bin "$bin" "${tls_ko[@]+"${tls_ko[@]}"}" -- tls "${exclude[@]}" >"$log" 2>&1 || rc=$?
 [ "$rc" = 77 ] && { cat "$log"; exit 77; }
 
 patterns=()
@@ -126,7 +130,11 @@ while read -r line; do
 done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
 total=$((pass + fail + xfail + xpass + skip))
 echo "kernel selftest ($([ $full = 1 ] && echo full || echo subset), expect $expect): $total cases: $pass passed, $fail failed, $xfail expected failures, $xpass unexpected passes, $skip skipped"
-if [ "$total" = 0 ] || [ "$fail" != 0 ] || [ "$xpass" != 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
+# The harness's closing "Totals" line: without it the run was cut short.
+finished=1
+grep -q '^# Totals:' "$log" || { finished=0; echo "the selftest did not finish (status $rc)"; }
+if [ "$total" = 0 ] || [ "$finished" = 0 ] || [ "$fail" != 0 ] || [ "$xpass" != 0 ] ||
+	{ [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
 	echo "--- VM log ---"
 	grep -v '^ok ' "$log" | tail -80
 	exit 1
