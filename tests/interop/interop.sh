@@ -16,9 +16,9 @@ trap cleanup EXIT
 port=$((20000 + $$ % 20000))
 pass=0 fail=0
 
-wait_listen() { # port
+wait_listen() { # port: an IPv4 listener (gnutls-serv binds IPv6 first, then IPv4)
 	for _ in $(seq 100); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
+		ss -Hltn "sport = :$1" | grep -Eq "(0\.0\.0\.0|127\.0\.0\.1|\*):$1 " && return 0
 		sleep 0.05
 	done
 	return 1
