@@ -24,9 +24,26 @@ check() { # name file pattern...
 	echo "ok - $name"
 }
 
+# The peers' commands are paced on evidence: a command line goes out only
+# once the data before it has arrived, and the next line only once our side
+# has taken the KeyUpdate in, so that a slow VM can never merge a command
+# with the line after it (s_server reads "k\ntwo" as data).
+wait_for() { # file pattern: up to 60 s
+	for _ in $(seq 600); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2' in $1" >&2
+	return 1
+}
+
 # 1: openssl server, our client. s_server treats a line "k"/"K" as a command.
-{ sleep 2; echo "one"; sleep 1; echo k; sleep 1; echo "two UPDATE"; sleep 1; echo K; sleep 1
-  echo "three"; sleep 1; echo "BYE"; sleep 2; } |
+rm -f /tmp/c1.out
+{ wait_for /tmp/c1.out "handshake ok"; echo "one"; wait_for /tmp/c1.out "got: one"
+  echo k; wait_for /tmp/c1.out "key update received 2"
+  echo "two UPDATE"; wait_for /tmp/c1.out "got: two UPDATE"
+  echo K; wait_for /tmp/c1.out "key update received 3"
+  echo "three"; wait_for /tmp/c1.out "got: three"; echo "BYE"; sleep 2; } |
 	openssl s_server -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
 		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
 sleep 1
@@ -40,7 +57,10 @@ check "  ... s_server got our data and echoes after every update" /tmp/s1.out "h
 # 2: our server, openssl client.
 ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
 sleep 1
-{ sleep 1; echo "one"; sleep 1; echo k; sleep 1; echo "two UPDATE"; sleep 1; echo K; sleep 1
+{ wait_for /tmp/c2.out "handshake ok"; echo "one"; wait_for /tmp/c2.out "got: one"
+  echo k; wait_for /tmp/c2.out "key update received 1"
+  echo "two UPDATE"; wait_for /tmp/c2.out "got: two UPDATE"
+  echo K; wait_for /tmp/c2.out "key update received 2"
   echo "three BYE"; sleep 2; } |
 	openssl s_client -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
 		-tls1_3 >/tmp/s2.out 2>&1
@@ -52,8 +72,11 @@ check "  ... s_client got our echoes after every update" /tmp/s2.out "echo:one" 
 # 3: our server, gnutls client with inline commands.
 ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
 sleep 1
-{ sleep 1; echo "one"; sleep 1; echo "^rekey^"; sleep 1; echo "two UPDATE"; sleep 1
-  echo "^rekey1^"; sleep 1; echo "three BYE"; sleep 2; } |
+{ wait_for /tmp/c3.out "handshake ok"; echo "one"; wait_for /tmp/c3.out "got: one"
+  echo "^rekey^"; wait_for /tmp/c3.out "key update received 1"
+  echo "two UPDATE"; wait_for /tmp/c3.out "got: two UPDATE"
+  echo "^rekey1^"; wait_for /tmp/c3.out "key update received 2"; sleep 1
+  echo "three BYE"; sleep 2; } |
 	gnutls-cli 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
 		--verify-hostname server.test --inline-commands >/tmp/s3.out 2>&1
 wait

@@ -9,7 +9,10 @@
  *   ktls_conn_peer server PORT CERT KEY
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +21,49 @@
 
 #include "ktls/ktls.h"
 
-static int echo_loop(struct ktls_conn *c)
+/* Says so as soon as a peer's KeyUpdate has been taken in, so that the
+ * test script can pace the peer's commands on evidence, not on sleeps. */
+static void report_updates(struct ktls_conn *c, uint64_t *seen)
+{
+	struct ktls_conn_stats st;
+	ktls_conn_stats(c, &st);
+	while (*seen < st.key_updates_received)
+		printf("key update received %llu\n", (unsigned long long)++*seen);
+	fflush(stdout);
+}
+
+static int write_all(struct ktls_conn *c, int fd, const char *p, size_t len)
+{
+	while (len) {
+		long w = ktls_write(c, p, len);
+		if (w == -EAGAIN) {
+			struct pollfd pw = {fd, POLLOUT, 0};
+			poll(&pw, 1, 1000);
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Non-blocking, so that a KeyUpdate arriving alone is taken in (and
+ * reported) at once instead of with the next data. */
+static int echo_loop(struct ktls_conn *c, int fd)
 {
 	char buf[4096], out[4200];
+	uint64_t seen = 0;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	for (;;) {
 		long n = ktls_read(c, buf, sizeof(buf) - 1);
+		report_updates(c, &seen);
+		if (n == -EAGAIN) {
+			struct pollfd pr = {fd, POLLIN, 0};
+			poll(&pr, 1, 500);
+			continue;
+		}
 		if (n == 0)
 			return 0;
 		if (n < 0) {
@@ -35,10 +76,11 @@ static int echo_loop(struct ktls_conn *c)
 		if (strstr(buf, "UPDATE") && ktls_key_update(c, KTLS_KEY_UPDATE_REQUESTED))
 			return 2;
 		int m = snprintf(out, sizeof(out), "echo:%s", buf);
-		if (ktls_write(c, out, (size_t)m) != m)
+		if (write_all(c, fd, out, (size_t)m))
 			return 3;
 		if (strstr(buf, "BYE")) {
-			ktls_shutdown(c);
+			while (ktls_shutdown(c) == -EAGAIN || ktls_flush(c) == -EAGAIN)
+				poll(NULL, 0, 10);
 			return 0;
 		}
 	}
@@ -86,7 +128,7 @@ int main(int argc, char **argv)
 		if (ktls_write(c, "hello\n", 6) != 6)
 			return 3;
 	}
-	rc = echo_loop(c);
+	rc = echo_loop(c, fd);
 	struct ktls_conn_stats st;
 	ktls_conn_stats(c, &st);
 	printf("stats: key_updates_sent=%llu key_updates_received=%llu bytes_received=%llu\n",
