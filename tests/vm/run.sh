@@ -78,9 +78,8 @@ for attempt in 1 2 3; do
 	set +e
 	timeout "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null |
 		tr -d '\r' | tee "$console" | grep -v '^KTLS-VM-'
-	statuses=("${PIPESTATUS[@]}")
+	status=${PIPESTATUS[0]}
 	set -e
-	status=${statuses[0]}
 	if [ "$status" = 124 ]; then
 		echo "vm: timed out after ${timeout}s" >&2
 		exit 124

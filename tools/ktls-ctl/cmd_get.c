@@ -294,11 +294,11 @@ int cmd_get(int argc, char **argv)
 			i++;
 	}
 	/* Several URLs share one connection: same host and port. */
-	struct url u, more[16];
+	struct url urls[16];
 	bool ok = ntargets > 0;
 	for (int i = 0; ok && i < ntargets; i++)
-		ok = parse_url(targets[i], &more[i]) && !strcmp(more[i].host, more[0].host) &&
-		     !strcmp(more[i].port, more[0].port);
+		ok = parse_url(targets[i], &urls[i]) && !strcmp(urls[i].host, urls[0].host) &&
+		     !strcmp(urls[i].port, urls[0].port);
 	if (!ok) {
 		fprintf(stderr, "ktls-ctl get: %s\n",
 			ntargets ? "not https://host[:port]/path URLs of one server"
@@ -306,7 +306,6 @@ int cmd_get(int argc, char **argv)
 		usage(stderr);
 		return CTL_USAGE;
 	}
-	u = more[0];
 	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
 	int err = !cfg	       ? -ENOMEM
 		  : o.insecure ? ktls_config_set_verify(cfg, KTLS_VERIFY_NONE)
@@ -318,14 +317,14 @@ int cmd_get(int argc, char **argv)
 		ktls_config_free(cfg);
 		return CTL_FAIL;
 	}
-	int rc = CTL_FAIL, out = -1, fd = dial(&u);
+	int rc = CTL_FAIL, out = -1, fd = dial(&urls[0]);
 	struct ktls_conn *c = NULL;
 	if (fd < 0)
 		goto done;
-	c = ktls_conn_new(cfg, fd, o.servername ? o.servername : u.host);
+	c = ktls_conn_new(cfg, fd, o.servername ? o.servername : urls[0].host);
 	err = c ? ktls_handshake(c) : -ENOMEM;
 	if (err != 1) {
-		fprintf(stderr, "ktls-ctl get: TLS handshake with %s: %s\n", u.host,
+		fprintf(stderr, "ktls-ctl get: TLS handshake with %s: %s\n", urls[0].host,
 			ktls_strerror(err));
 		goto done;
 	}
@@ -345,7 +344,7 @@ int cmd_get(int argc, char **argv)
 		goto done;
 	}
 	for (int i = 0; i < ntargets && (i == 0 || rc == CTL_OK); i++)
-		rc = fetch(c, &more[i], &o, out, i == ntargets - 1);
+		rc = fetch(c, &urls[i], &o, out, i == ntargets - 1);
 	ktls_shutdown(c);
 done:
 	if (out > 1 && close(out) && rc == CTL_OK) {
