@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hs.h"
+#include "handshake/hs.h"
 
 static double now(void)
 {

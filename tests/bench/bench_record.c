@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "ktls/ktls.h"
-#include "record.h"
+#include "record/record.h"
 
 #define REC    16384
 #define ROUNDS 7

@@ -13,9 +13,9 @@ bin="$out/fuzz_$target"
 if [ "$target" = http ]; then
 	srcs=("$src/tools/ktls-ctl/http.c" "$src/tests/fuzz/fuzz_http.c")
 else
-	srcs=("$src"/lib/src/*.c "$src/tests/fuzz/fuzz_handshake.c")
+	srcs=("$src"/lib/src/*/*.c "$src/tests/fuzz/fuzz_handshake.c")
 fi
-if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$src"/lib/src/*.h -newer "$bin" | head -1)" ]; then
+if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$src"/lib/src/*/*.h -newer "$bin" | head -1)" ]; then
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE \
 		-DKTLS_BUILDING -I"$src/lib/include" -I"$src/lib/src" "${srcs[@]}" -lcrypto -lpthread \
 		-o "$bin" 2>"$out/build.log" || {

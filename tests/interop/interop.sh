@@ -17,8 +17,11 @@ port=$((20000 + $$ % 20000))
 pass=0 fail=0
 
 wait_listen() { # port: an IPv4 listener (gnutls-serv binds IPv6 first, then IPv4)
-	for _ in $(seq 100); do
+	# Up to 30 s: a loaded CI machine (sanitizers, two VMs) starts peers
+	# slowly; a server that died is not waited for.
+	for _ in $(seq 600); do
 		ss -Hltn "sport = :$1" | grep -Eq "(0\.0\.0\.0|127\.0\.0\.1|\*):$1 " && return 0
+		kill -0 "$srv_pid" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1
@@ -46,7 +49,7 @@ client_case() {
 	port=$((port + 1))
 	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
 	srv_pid=$!
-	wait_listen "$port" || { echo "server did not start: ${srv[*]}" >"$work/out"; result "$name" 1; stop_server; return; }
+	wait_listen "$port" || { { echo "server did not start: ${srv[*]}"; cat "$work/srv"; } >"$work/out"; result "$name" 1; stop_server; return; }
 	timeout 20 "$bin" client 127.0.0.1 "$port" "$@" >"$work/out" 2>&1
 	grep -Eq -- "$pattern" "$work/out"
 	result "$name" $?

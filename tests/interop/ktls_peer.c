@@ -22,11 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hs.h"
-#include "hs_io.h"
+#include "conn/hs_io.h"
+#include "conn/posths.h"
+#include "handshake/hs.h"
+#include "kernel/socket.h"
 #include "ktls/ktls.h"
-#include "posths.h"
-#include "sockutil.h"
 
 static unsigned tickets_seen;
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "hspair.h"
+#include "kernel/socket.h"
 #include "ktls/ktls.h"
-#include "sockutil.h"
 
 struct side {
 	struct ktls_config *cfg;

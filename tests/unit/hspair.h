@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "hs.h"
+#include "handshake/hs.h"
 #include "testutil.h"
 
 static inline const char *cert_path(const char *name)

@@ -10,10 +10,10 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "conn/hs_io.h"
 #include "connpair.h"
-#include "hs.h"
-#include "hs_io.h"
-#include "record.h"
+#include "handshake/hs.h"
+#include "record/record.h"
 
 static void handshake_both(struct side *cl, struct side *sv, pid_t *child,
 			   void (*server)(struct side *))

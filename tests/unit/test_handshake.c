@@ -4,8 +4,8 @@
  * every suite x group x signature scheme, HelloRetryRequest, ALPN, SNI,
  * mutual TLS, and the refusals (wrong name, expired, untrusted, tampering).
  */
+#include "conn/posths.h"
 #include "hspair.h"
-#include "posths.h"
 
 static const uint16_t all_suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 				      KTLS_TLS_CHACHA20_POLY1305_SHA256,

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "ktls/ktls.h"
 #include "testutil.h"
 

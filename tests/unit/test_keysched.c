@@ -4,7 +4,7 @@
 #include <openssl/kdf.h>
 
 #include "../vectors/rfc8448.h"
-#include "keysched.h"
+#include "crypto/keysched.h"
 #include "ktls/ktls.h"
 #include "testutil.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Handshake message codecs: round trips, every truncation, trailing bytes,
  * and the specific refusals each message has. */
-#include "msg.h"
+#include "handshake/msg.h"
 #include "testutil.h"
 
 typedef int (*decode_fn)(const uint8_t *body, size_t len, const char **why);

@@ -4,9 +4,9 @@
 #include <errno.h>
 
 #include "../vectors/rfc8448.h"
-#include "keysched.h"
+#include "crypto/keysched.h"
 #include "ktls/ktls.h"
-#include "record.h"
+#include "record/record.h"
 #include "testutil.h"
 
 static void dir_from_hex(struct ktls_rec_dir *d, uint16_t suite, const char *secret_hex, int enc)

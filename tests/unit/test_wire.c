@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The bounds-checked reader and the writer. */
 #include "testutil.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 START_TEST(reader_fields_and_sticky_error)
 {

@@ -7,10 +7,10 @@
 #include <sys/socket.h>
 
 #include "../unit/testutil.h"
-#include "kernel.h"
-#include "keysched.h"
-#include "record.h"
-#include "sockutil.h"
+#include "crypto/keysched.h"
+#include "kernel/kernel.h"
+#include "kernel/socket.h"
+#include "record/record.h"
 
 /* Keys of one traffic secret generation. */
 struct keys {

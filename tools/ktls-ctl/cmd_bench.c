@@ -22,8 +22,8 @@
 
 #include "ctl.h"
 #include "ktls/ktls.h"
+#include "net.h"
 #include "selfsigned.h"
-#include "sockutil.h"
 
 struct way {
 	const char *name;
@@ -100,7 +100,7 @@ static void server(const struct bench *b, const struct way *w, int fd)
 static int run(const struct bench *b, struct way *w)
 {
 	int fds[2];
-	if (ktls_loopback_pair(fds))
+	if (ctl_loopback_pair(fds))
 		return -1;
 	double t0 = 0;
 	pid_t pid = fork();
@@ -166,7 +166,7 @@ static double update_cost(const struct bench *b, int n)
 	const struct way w = {"cost", true, false};
 	for (int with = 0; with < 2; with++) {
 		int fds[2];
-		if (ktls_loopback_pair(fds))
+		if (ctl_loopback_pair(fds))
 			return -1;
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -283,7 +283,7 @@ int cmd_bench(int argc, char **argv)
 		for (size_t i = 0; i < 1 << 20; i++)
 			chunk[i] = (uint8_t)(i * 7 + off);
 		size_t n = b.size - off < (1 << 20) ? (size_t)(b.size - off) : (1 << 20);
-		if (ktls_write_all(b.file, chunk, n))
+		if (ctl_write_all(b.file, chunk, n))
 			goto out;
 	}
 	printf("%.1f MiB per transfer, key update every %.2f MiB, best of %u round(s)\n",

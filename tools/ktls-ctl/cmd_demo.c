@@ -19,8 +19,8 @@
 
 #include "ctl.h"
 #include "ktls/ktls.h"
+#include "net.h"
 #include "selfsigned.h"
-#include "sockutil.h"
 
 static double now(void)
 {
@@ -139,7 +139,7 @@ int cmd_demo(int argc, char **argv)
 		size_t n = size - off < (1 << 20) ? size - off : (1 << 20);
 		RAND_bytes(chunk, (int)n);
 		EVP_DigestUpdate(md, chunk, n);
-		if (ktls_write_all(file, chunk, n))
+		if (ctl_write_all(file, chunk, n))
 			return CTL_FAIL;
 	}
 	EVP_DigestFinal_ex(md, want, NULL);
@@ -152,7 +152,7 @@ int cmd_demo(int argc, char **argv)
 	printf("\n");
 
 	int fds[2], pfd[2];
-	if (ktls_loopback_pair(fds) || pipe(pfd))
+	if (ctl_loopback_pair(fds) || pipe(pfd))
 		return CTL_FAIL;
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -17,7 +17,7 @@
 #include "ctl.h"
 #include "http.h"
 #include "ktls/ktls.h"
-#include "sockutil.h"
+#include "net.h"
 
 struct url {
 	char host[256], port[8], path[2048];
@@ -194,7 +194,7 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 	struct ktls_conn_stats st;
 	for (;;) {
 		if (n > 0) {
-			if (ktls_write_all(out, buf, (size_t)n)) {
+			if (ctl_write_all(out, buf, (size_t)n)) {
 				fprintf(stderr, "ktls-ctl get: writing the body: %s\n",
 					strerror(errno));
 				return CTL_FAIL;

@@ -8,8 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
-#include <linux/inet_diag.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,7 +19,7 @@
 
 #include "ctl.h"
 #include "ktls/ktls.h"
-#include "uapi_tls.h"
+#include "uapi/ktls_diag.h"
 
 struct tls_sock {
 	int family;
@@ -55,13 +53,13 @@ static const char *cipher_name(unsigned c)
 {
 	static __thread char buf[24];
 	switch (c) {
-	case KTLS_UAPI_CIPHER_AES_GCM_128:
+	case KTLS_TLS_CIPHER_AES_GCM_128:
 		return "AES-GCM-128";
-	case KTLS_UAPI_CIPHER_AES_GCM_256:
+	case KTLS_TLS_CIPHER_AES_GCM_256:
 		return "AES-GCM-256";
-	case KTLS_UAPI_CIPHER_AES_CCM_128:
+	case KTLS_TLS_CIPHER_AES_CCM_128:
 		return "AES-CCM-128";
-	case KTLS_UAPI_CIPHER_CHACHA20_POLY1305:
+	case KTLS_TLS_CIPHER_CHACHA20_POLY1305:
 		return "CHACHA20-POLY1305";
 	default:
 		snprintf(buf, sizeof(buf), "unknown(%u)", c);
@@ -82,22 +80,22 @@ static int tls_attr(const struct nlattr *a, void *data)
 {
 	struct tls_sock *t = data;
 	switch (mnl_attr_get_type(a)) {
-	case KTLS_UAPI_INFO_VERSION:
+	case KTLS_TLS_INFO_VERSION:
 		t->version = mnl_attr_get_u16(a);
 		break;
-	case KTLS_UAPI_INFO_CIPHER:
+	case KTLS_TLS_INFO_CIPHER:
 		t->cipher = mnl_attr_get_u16(a);
 		break;
-	case KTLS_UAPI_INFO_TXCONF:
+	case KTLS_TLS_INFO_TXCONF:
 		t->txconf = mnl_attr_get_u16(a);
 		break;
-	case KTLS_UAPI_INFO_RXCONF:
+	case KTLS_TLS_INFO_RXCONF:
 		t->rxconf = mnl_attr_get_u16(a);
 		break;
-	case KTLS_UAPI_INFO_ZC_RO_TX:
+	case KTLS_TLS_INFO_ZC_RO_TX:
 		t->zc_ro_tx = 1;
 		break;
-	case KTLS_UAPI_INFO_RX_NO_PAD:
+	case KTLS_TLS_INFO_RX_NO_PAD:
 		t->rx_no_pad = 1;
 		break;
 	}
@@ -112,10 +110,10 @@ struct ulp_parse {
 static int ulp_attr(const struct nlattr *a, void *data)
 {
 	struct ulp_parse *u = data;
-	if (mnl_attr_get_type(a) == INET_ULP_INFO_NAME &&
+	if (mnl_attr_get_type(a) == KTLS_INET_ULP_INFO_NAME &&
 	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 		u->is_tls = !strcmp(mnl_attr_get_str(a), "tls");
-	else if (mnl_attr_get_type(a) == INET_ULP_INFO_TLS)
+	else if (mnl_attr_get_type(a) == KTLS_INET_ULP_INFO_TLS)
 		mnl_attr_parse_nested(a, tls_attr, u->t);
 	return MNL_CB_OK;
 }
@@ -123,7 +121,7 @@ static int ulp_attr(const struct nlattr *a, void *data)
 static int diag_attr(const struct nlattr *a, void *data)
 {
 	struct ulp_parse *u = data;
-	if (mnl_attr_get_type(a) == INET_DIAG_ULP_INFO)
+	if (mnl_attr_get_type(a) == KTLS_INET_DIAG_ULP_INFO)
 		mnl_attr_parse_nested(a, ulp_attr, u);
 	return MNL_CB_OK;
 }
@@ -131,21 +129,21 @@ static int diag_attr(const struct nlattr *a, void *data)
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct list_ctx *lc = data;
-	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	const struct ktls_inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct tls_sock t = {0};
 	struct ulp_parse u = {&t, 0};
 	mnl_attr_parse(nlh, sizeof(*m), diag_attr, &u);
 	if (!u.is_tls)
 		return MNL_CB_OK;
 	lc->ulp_seen = 1;
-	t.family = m->idiag_family;
+	t.family = m->family;
 	t.has_tls = t.version != 0;
-	t.sport = ntohs(m->id.idiag_sport);
-	t.dport = ntohs(m->id.idiag_dport);
-	t.state = m->idiag_state;
-	t.inode = m->idiag_inode;
-	inet_ntop(t.family, m->id.idiag_src, t.src, sizeof(t.src));
-	inet_ntop(t.family, m->id.idiag_dst, t.dst, sizeof(t.dst));
+	t.sport = ntohs(m->id.sport);
+	t.dport = ntohs(m->id.dport);
+	t.state = m->state;
+	t.inode = m->inode;
+	inet_ntop(t.family, m->id.src, t.src, sizeof(t.src));
+	inet_ntop(t.family, m->id.dst, t.dst, sizeof(t.dst));
 	if (lc->port && (int)t.sport != lc->port && (int)t.dport != lc->port)
 		return MNL_CB_OK;
 	if (lc->n == lc->cap) {
@@ -164,14 +162,14 @@ static int dump(struct mnl_socket *nl, int family, struct list_ctx *lc)
 {
 	static char buf[8192]; /* MNL_SOCKET_BUFFER_SIZE, which is not a constant */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_type = KTLS_SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = (unsigned)time(NULL);
-	struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = ~0u;
-	req->idiag_ext = 1 << (INET_DIAG_INFO - 1); /* brings the ULP info along */
+	struct ktls_inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->family = (uint8_t)family;
+	req->protocol = IPPROTO_TCP;
+	req->states = ~0u;
+	req->ext = 1 << (KTLS_INET_DIAG_INFO - 1); /* brings the ULP info along */
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	unsigned portid = mnl_socket_get_portid(nl);

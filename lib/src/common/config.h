@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The configuration object's plain data, as the handshake and the
+ * connections read it; the ktls_config_* calls that fill it are in
+ * handshake/config.c. */
+#ifndef KTLS_CONFIG_H
+#define KTLS_CONFIG_H
+
+#include <openssl/x509.h>
+
+#include "ktls/ktls.h"
+#include "wire/wire.h"
+
+#define KTLS_MAX_CHAIN 10 /* certificates in a chain, ours or a peer's */
+
+struct ktls_cert {
+	X509 *leaf;
+	STACK_OF(X509) * chain; /* leaf first, as sent */
+	EVP_PKEY *key;
+	struct ktls_bytes der[KTLS_MAX_CHAIN];
+	size_t n;
+};
+
+#define KTLS_MAX_CERTS 8
+
+struct ktls_config {
+	enum ktls_role role;
+	uint16_t suites[4], groups[3], sigalgs[6];
+	size_t n_suites, n_groups, n_sigalgs;
+	struct ktls_cert certs[KTLS_MAX_CERTS];
+	size_t n_certs;
+	X509_STORE *store;
+	enum ktls_verify verify;
+	uint8_t alpn[512]; /* encoded ProtocolNameList body */
+	size_t alpn_len;
+	uint16_t record_size_limit;
+	unsigned tickets;
+	ktls_ticket_cb ticket_cb;
+	void *ticket_arg;
+	ktls_keylog_cb keylog;
+	void *keylog_arg;
+	uint64_t ku_bytes, ku_records;
+	unsigned ku_seconds;
+	unsigned offload;
+};
+
+#endif

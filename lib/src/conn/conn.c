@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Connections: set-up, the handshake, the move of each direction into the
+ * kernel, shutdown and the getters. */
+#include "conn/conn.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "kernel/kernel.h"
+
+static struct ktls_conn *conn_alloc(const struct ktls_config *cfg, int fd)
+{
+	struct ktls_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = cfg;
+	c->fd = fd;
+	c->ku_pending = KTLS_KEY_UPDATE_NONE;
+	pthread_mutex_init(&c->wlock, NULL);
+	pthread_mutex_init(&c->rlock, NULL);
+	return c;
+}
+
+KTLS_API struct ktls_conn *ktls_conn_new(const struct ktls_config *cfg, int fd,
+					 const char *server_name)
+{
+	struct ktls_conn *c = conn_alloc(cfg, fd);
+	if (!c)
+		return NULL;
+	c->hs = ktls_hs_new(cfg, server_name);
+	c->io = calloc(1, sizeof(*c->io));
+	if (!c->hs || !c->io) {
+		ktls_conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+KTLS_API void ktls_conn_free(struct ktls_conn *c)
+{
+	if (!c)
+		return;
+	ktls_hs_free(c->hs);
+	free(c->io);
+	ktls_rec_clear(&c->rd);
+	ktls_rec_clear(&c->wr);
+	if (c->plain)
+		OPENSSL_cleanse(c->plain, KTLS_REC_MAX_CIPHER);
+	free(c->rbuf);
+	free(c->plain);
+	free(c->obuf);
+	pthread_mutex_destroy(&c->wlock);
+	pthread_mutex_destroy(&c->rlock);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+int ktls_conn_fail(struct ktls_conn *c, int err)
+{
+	if (c->state != C_FAILED) {
+		c->state = C_FAILED;
+		c->error = err;
+	}
+	return err;
+}
+
+/* Puts each direction in the kernel where it can go (see the top). */
+static int go_kernel(struct ktls_conn *c)
+{
+	struct ktls_kernel_info ki;
+	unsigned want = c->cfg->offload;
+	ktls_conn_reset_usage(c);
+	if (ktls_probe_kernel(&ki, 0) || ki.tls || !(ki.suites & KTLS_SUITE_BIT(c->suite->id)) ||
+	    !want)
+		return 0; /* userspace record layer both ways */
+	c->kernel_rekey = ki.rekey == 1;
+	/* The ULP attaches only to an established socket: a peer that has
+	 * already half-closed (request sent, then FIN) leaves it in CLOSE_WAIT,
+	 * and the userspace record layer carries on instead. */
+	int err = ktls_kernel_attach(c->fd);
+	if (err == -KTLS_E_NO_KTLS || err == -KTLS_E_NOT_CONNECTED) {
+		c->kernel_rekey = false;
+		return 0;
+	}
+	if (err)
+		return err;
+	/* A key-update policy needs TX re-keys, which a stock kernel cannot
+	 * do: then TX stays in userspace, where the policy can be kept. */
+	bool policy = c->cfg->ku_bytes || c->cfg->ku_records || c->cfg->ku_seconds;
+	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy)) {
+		err = ktls_kernel_set_key(c->fd, KTLS_DIR_TX, c->suite, c->wr.key, c->wr.iv,
+					  c->wr.seq, false);
+		if (err)
+			return err;
+		c->tx_kernel = true;
+	}
+	if ((want & KTLS_OFFLOAD_RX) && c->kernel_rekey) {
+		err = ktls_kernel_set_key(c->fd, KTLS_DIR_RX, c->suite, c->rd.key, c->rd.iv,
+					  c->rd.seq, false);
+		if (err)
+			return err;
+		c->rx_kernel = true;
+	}
+	return 0;
+}
+
+KTLS_API struct ktls_conn *ktls_conn_adopt(const struct ktls_config *cfg, int fd, uint16_t suite,
+					   const uint8_t *tx_secret, uint64_t tx_seq,
+					   const uint8_t *rx_secret, uint64_t rx_seq)
+{
+	const struct ktls_suite *s = ktls_suite_get(suite);
+	struct ktls_conn *c = s ? conn_alloc(cfg, fd) : NULL;
+	if (!c)
+		return NULL;
+	c->suite = s;
+	if (ktls_rec_init(&c->wr, s, tx_secret, 1) || ktls_rec_init(&c->rd, s, rx_secret, 0)) {
+		ktls_conn_free(c);
+		return NULL;
+	}
+	/* The other stack's sequence numbers go to the kernel with the keys. */
+	c->wr.seq = tx_seq;
+	c->rd.seq = rx_seq;
+	if (go_kernel(c)) {
+		ktls_conn_free(c);
+		return NULL;
+	}
+	c->state = C_OPEN;
+	return c;
+}
+
+KTLS_API int ktls_handshake(struct ktls_conn *c)
+{
+	if (c->state == C_FAILED)
+		return c->error;
+	if (c->state == C_OPEN) {
+		/* Established: a scheduled key update happens now. */
+		pthread_mutex_lock(&c->wlock);
+		int err = ktls_conn_update_due(c) ? ktls_conn_do_key_update(c) : 0;
+		pthread_mutex_unlock(&c->wlock);
+		return err ? err : 1;
+	}
+	int rc = ktls_hs_io_run(c->hs, c->io, c->fd);
+	if (rc == -EAGAIN)
+		return rc;
+	if (rc != 1)
+		return ktls_conn_fail(c, rc);
+	int err = ktls_hs_take_app_keys(c->hs, &c->rd, &c->wr);
+	if (!err) {
+		c->suite = c->rd.suite;
+		err = go_kernel(c);
+	}
+	free(c->io);
+	c->io = NULL;
+	if (err)
+		return ktls_conn_fail(c, err);
+	c->state = C_OPEN;
+	return 1;
+}
+
+KTLS_API int ktls_flush(struct ktls_conn *c)
+{
+	pthread_mutex_lock(&c->wlock);
+	int err = c->tx_kernel ? 0 : ktls_conn_tx_flush(c);
+	pthread_mutex_unlock(&c->wlock);
+	return err;
+}
+
+KTLS_API int ktls_shutdown(struct ktls_conn *c)
+{
+	static const uint8_t close_notify[2] = {1, KTLS_ALERT_CLOSE_NOTIFY};
+	pthread_mutex_lock(&c->wlock);
+	int err = c->state == C_OPEN && !c->closed ? 0 : -KTLS_E_CLOSED;
+	if (!err)
+		err = ktls_conn_send_typed(c, KTLS_CT_ALERT, close_notify, 2, 0);
+	if (!err)
+		c->closed = true;
+	pthread_mutex_unlock(&c->wlock);
+	return err;
+}
+KTLS_API int ktls_renegotiate(struct ktls_conn *c)
+{
+	(void)c;
+	return -KTLS_E_RENEGOTIATION;
+}
+KTLS_API int ktls_renegotiate_abbreviated(struct ktls_conn *c)
+{
+	(void)c;
+	return -KTLS_E_RENEGOTIATION;
+}
+KTLS_API int ktls_renegotiate_pending(const struct ktls_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+KTLS_API unsigned ktls_conn_offload(const struct ktls_conn *c)
+{
+	return (c->tx_kernel ? KTLS_OFFLOAD_TX : 0) | (c->rx_kernel ? KTLS_OFFLOAD_RX : 0);
+}
+
+KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st)
+{
+	*st = c->st;
+	st->tx_records =
+		c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN : c->wr.seq;
+}
+
+KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c)
+{
+	return c->hs;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Peer certificate verification on libcrypto's X509 machinery. */
+#include <openssl/x509v3.h>
+
+#include "crypto/crypto.h"
+
+static int alert_for(int x509_err)
+{
+	switch (x509_err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return KTLS_ALERT_CERTIFICATE_EXPIRED;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return KTLS_ALERT_UNKNOWN_CA;
+	case X509_V_ERR_CERT_REVOKED:
+		return KTLS_ALERT_CERTIFICATE_REVOKED;
+	case X509_V_ERR_INVALID_PURPOSE:
+		return KTLS_ALERT_UNSUPPORTED_CERTIFICATE;
+	default:
+		return KTLS_ALERT_BAD_CERTIFICATE;
+	}
+}
+
+int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls_bytes *certs,
+		     size_t n, const char *host, bool peer_is_server, X509 **leaf, const char **why)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE_CTX *ctx = NULL;
+	int err = 0;
+	*leaf = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = certs[i].p;
+		X509 *x = d2i_X509(NULL, &p, (long)certs[i].len);
+		if (!x || p != certs[i].p + certs[i].len) {
+			X509_free(x);
+			*why = "certificate does not parse as DER X.509";
+			err = KTLS_ALERT_ERR(KTLS_ALERT_BAD_CERTIFICATE);
+			goto out;
+		}
+		if (i == 0)
+			*leaf = x;
+		else if (!sk_X509_push(chain, x))
+			X509_free(x);
+	}
+	if (!*leaf) {
+		err = KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
+		goto out;
+	}
+	if (mode == KTLS_VERIFY_NONE && peer_is_server)
+		goto out;
+	ctx = X509_STORE_CTX_new();
+	if (!store || !ctx || !X509_STORE_CTX_init(ctx, store, *leaf, chain)) {
+		*why = store ? "cannot set up verification" : "no trust anchors configured";
+		err = KTLS_ALERT_ERR(KTLS_ALERT_UNKNOWN_CA);
+		goto out;
+	}
+	X509_STORE_CTX_set_purpose(ctx, peer_is_server ? X509_PURPOSE_SSL_SERVER
+						       : X509_PURPOSE_SSL_CLIENT);
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	if (host && *host) {
+		/* An address literal is checked against IP SANs, a name against DNS. */
+		if (!X509_VERIFY_PARAM_set1_ip_asc(param, host))
+			X509_VERIFY_PARAM_set1_host(param, host, 0);
+	}
+	if (X509_verify_cert(ctx) != 1) {
+		int e = X509_STORE_CTX_get_error(ctx);
+		*why = X509_verify_cert_error_string(e);
+		err = KTLS_ALERT_ERR(alert_for(e));
+	}
+out:
+	if (err) {
+		X509_free(*leaf);
+		*leaf = NULL;
+	}
+	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(chain, X509_free);
+	return err;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "crypto/keysched.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ktls/ktls.h"
+
+static int hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len, const uint8_t *data,
+		size_t len, uint8_t *out)
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(s->hmac_proto);
+	size_t outl = 0;
+	int ok = ctx && EVP_MAC_init(ctx, key, key_len, NULL) && EVP_MAC_update(ctx, data, len) &&
+		 EVP_MAC_final(ctx, out, &outl, s->hash_len) && outl == s->hash_len;
+	EVP_MAC_CTX_free(ctx);
+	return ok ? 0 : -KTLS_E_CRYPTO;
+}
+
+int ktls_hmac(const struct ktls_suite *s, const uint8_t *key, size_t key_len, const uint8_t *data,
+	      size_t len, uint8_t *out)
+{
+	return hmac(s, key, key_len, data, len, out);
+}
+
+int ktls_hkdf_extract(const struct ktls_suite *s, const uint8_t *salt, size_t salt_len,
+		      const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
+{
+	static const uint8_t zeros[KTLS_MAX_HASH];
+	/* RFC 5869: an absent salt is hash_len zeros; so is an absent IKM in TLS 1.3. */
+	if (!salt) {
+		salt = zeros;
+		salt_len = s->hash_len;
+	}
+	if (!ikm) {
+		ikm = zeros;
+		ikm_len = s->hash_len;
+	}
+	return hmac(s, salt, salt_len, ikm, ikm_len, prk);
+}
+
+int ktls_hkdf_expand_label(const struct ktls_suite *s, const uint8_t *secret, const char *label,
+			   const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+	static const char prefix[] = "tls13 ";
+	size_t label_len = strlen(label);
+	uint8_t info[2 + 1 + 255 + 1 + 255];
+	size_t full = sizeof(prefix) - 1 + label_len;
+
+	if (full > 255 || ctx_len > 255 || out_len > 255 * s->hash_len)
+		return -KTLS_E_INTERNAL;
+	size_t n = 0;
+	info[n++] = (uint8_t)(out_len >> 8);
+	info[n++] = (uint8_t)out_len;
+	info[n++] = (uint8_t)full;
+	memcpy(info + n, prefix, sizeof(prefix) - 1);
+	n += sizeof(prefix) - 1;
+	memcpy(info + n, label, label_len);
+	n += label_len;
+	info[n++] = (uint8_t)ctx_len;
+	if (ctx_len)
+		memcpy(info + n, ctx, ctx_len);
+	n += ctx_len;
+
+	/* HKDF-Expand: T(i) = HMAC(PRK, T(i-1) | info | i). */
+	uint8_t t[KTLS_MAX_HASH];
+	size_t tlen = 0, done = 0;
+	int err = 0;
+	for (uint8_t i = 1; done < out_len; i++) {
+		uint8_t msg[KTLS_MAX_HASH + sizeof(info) + 1];
+		memcpy(msg, t, tlen);
+		memcpy(msg + tlen, info, n);
+		msg[tlen + n] = i;
+		err = hmac(s, secret, s->hash_len, msg, tlen + n + 1, t);
+		OPENSSL_cleanse(msg, sizeof(msg));
+		if (err)
+			break;
+		tlen = s->hash_len;
+		size_t take = out_len - done < tlen ? out_len - done : tlen;
+		memcpy(out + done, t, take);
+		done += take;
+	}
+	OPENSSL_cleanse(t, sizeof(t));
+	return err;
+}
+
+int ktls_derive_secret(const struct ktls_suite *s, const uint8_t *secret, const char *label,
+		       const uint8_t *thash, uint8_t *out)
+{
+	return ktls_hkdf_expand_label(s, secret, label, thash, s->hash_len, out, s->hash_len);
+}
+
+int ktls_hash(const struct ktls_suite *s, const void *data, size_t len, uint8_t *out)
+{
+	unsigned int outl = 0;
+	if (!EVP_Digest(data, len, out, &outl, s->md, NULL) || outl != s->hash_len)
+		return -KTLS_E_CRYPTO;
+	return 0;
+}
+
+int ktls_traffic_key_iv(const struct ktls_suite *s, const uint8_t *secret, uint8_t *key,
+			uint8_t *iv)
+{
+	int err = ktls_hkdf_expand_label(s, secret, "key", NULL, 0, key, s->key_len);
+	if (!err)
+		err = ktls_hkdf_expand_label(s, secret, "iv", NULL, 0, iv, KTLS_IV_LEN);
+	return err;
+}
+
+int ktls_next_traffic_secret(const struct ktls_suite *s, const uint8_t *secret, uint8_t *out)
+{
+	uint8_t tmp[KTLS_MAX_HASH];
+	int err = ktls_hkdf_expand_label(s, secret, "traffic upd", NULL, 0, tmp, s->hash_len);
+	if (!err)
+		memcpy(out, tmp, s->hash_len);
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	return err;
+}
+
+int ktls_keysched_init(struct ktls_keysched *ks, const struct ktls_suite *s, const uint8_t *psk,
+		       size_t psk_len)
+{
+	ks->suite = s;
+	return ktls_hkdf_extract(s, NULL, 0, psk, psk_len, ks->secret);
+}
+
+int ktls_keysched_advance(struct ktls_keysched *ks, const uint8_t *ikm, size_t ikm_len)
+{
+	const struct ktls_suite *s = ks->suite;
+	uint8_t empty_hash[KTLS_MAX_HASH], derived[KTLS_MAX_HASH];
+	int err = ktls_hash(s, "", 0, empty_hash);
+	if (!err)
+		err = ktls_derive_secret(s, ks->secret, "derived", empty_hash, derived);
+	if (!err)
+		err = ktls_hkdf_extract(s, derived, s->hash_len, ikm, ikm_len, ks->secret);
+	OPENSSL_cleanse(derived, sizeof(derived));
+	return err;
+}
+
+void ktls_keysched_wipe(struct ktls_keysched *ks)
+{
+	OPENSSL_cleanse(ks, sizeof(*ks));
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ClientHello (RFC 8446 4.1.2) and the extensions a TLS 1.3 server reads. */
+#include <string.h>
+
+#include "handshake/msg.h"
+
+#define DECODE_ERR(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR))
+#define ILLEGAL(msg)	(*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER))
+
+/* Reads a list of u16 into out (keeping at most KTLS_MAX_LIST). */
+static int u16_list(struct ktls_rd *r, size_t lenbytes, uint16_t *out, size_t *n)
+{
+	struct ktls_rd l = ktls_rd_block(r, lenbytes);
+	if (!ktls_rd_ok(&l) || ktls_rd_left(&l) % 2 || ktls_rd_left(&l) == 0)
+		return -1;
+	*n = 0;
+	while (ktls_rd_left(&l)) {
+		uint16_t v = ktls_rd_u16(&l);
+		if (*n < KTLS_MAX_LIST)
+			out[(*n)++] = v;
+	}
+	return 0;
+}
+
+static int ext_server_name(struct ktls_client_hello *ch, struct ktls_rd *e, const char **why)
+{
+	struct ktls_rd list = ktls_rd_block(e, 2);
+	while (ktls_rd_ok(&list) && ktls_rd_left(&list)) {
+		uint8_t type = ktls_rd_u8(&list);
+		struct ktls_rd name = ktls_rd_block(&list, 2);
+		if (!ktls_rd_ok(&list))
+			break;
+		if (type != 0)
+			continue; /* only host_name exists; skip others */
+		if (ch->sni.p)
+			return ILLEGAL("server_name: two host names");
+		if (ktls_rd_left(&name) == 0 || ktls_rd_left(&name) > 255)
+			return DECODE_ERR("server_name: bad host name length");
+		ch->sni.len = ktls_rd_left(&name);
+		ch->sni.p = ktls_rd_bytes(&name, ch->sni.len);
+		if (memchr(ch->sni.p, 0, ch->sni.len))
+			return ILLEGAL("server_name: NUL in host name");
+	}
+	if (!ktls_rd_done(&list) || !ktls_rd_done(e))
+		return DECODE_ERR("server_name: malformed");
+	return 0;
+}
+
+static int ext_key_share(struct ktls_client_hello *ch, struct ktls_rd *e, const char **why)
+{
+	struct ktls_rd list = ktls_rd_block(e, 2);
+	ch->has_key_share = true;
+	while (ktls_rd_ok(&list) && ktls_rd_left(&list)) {
+		uint16_t group = ktls_rd_u16(&list);
+		struct ktls_rd pub = ktls_rd_block(&list, 2);
+		if (!ktls_rd_ok(&list) || ktls_rd_left(&pub) == 0)
+			return DECODE_ERR("key_share: malformed entry");
+		for (size_t i = 0; i < ch->n_shares; i++)
+			if (ch->shares[i].group == group)
+				return ILLEGAL("key_share: two shares for one group");
+		if (ch->n_shares < KTLS_MAX_LIST) {
+			struct ktls_share *s = &ch->shares[ch->n_shares++];
+			s->group = group;
+			s->pub.len = ktls_rd_left(&pub);
+			s->pub.p = ktls_rd_bytes(&pub, s->pub.len);
+		}
+	}
+	if (!ktls_rd_done(&list) || !ktls_rd_done(e))
+		return DECODE_ERR("key_share: malformed");
+	return 0;
+}
+
+static int ext_versions(struct ktls_client_hello *ch, struct ktls_rd *e, const char **why)
+{
+	struct ktls_rd list = ktls_rd_block(e, 1);
+	if (!ktls_rd_ok(&list) || ktls_rd_left(&list) % 2 || ktls_rd_left(&list) == 0 ||
+	    !ktls_rd_done(e))
+		return DECODE_ERR("supported_versions: malformed");
+	ch->has_versions = true;
+	while (ktls_rd_left(&list))
+		if (ktls_rd_u16(&list) == KTLS_TLS13)
+			ch->tls13 = true;
+	return 0;
+}
+
+static int ext_alpn(struct ktls_client_hello *ch, struct ktls_rd *e, const char **why)
+{
+	struct ktls_rd list = ktls_rd_block(e, 2);
+	if (!ktls_rd_ok(&list) || ktls_rd_left(&list) == 0 || !ktls_rd_done(e))
+		return DECODE_ERR("alpn: malformed");
+	ch->alpn.len = ktls_rd_left(&list);
+	ch->alpn.p = list.p;
+	/* Validate now so that matching later can trust the framing. */
+	while (ktls_rd_left(&list)) {
+		struct ktls_rd name = ktls_rd_block(&list, 1);
+		if (!ktls_rd_ok(&name) || ktls_rd_left(&name) == 0)
+			return DECODE_ERR("alpn: empty or truncated protocol name");
+	}
+	ch->has_alpn = true;
+	return 0;
+}
+
+int ktls_client_hello_decode(struct ktls_client_hello *ch, const uint8_t *body, size_t len,
+			     const char **why)
+{
+	struct ktls_rd r = ktls_rd_make(body, len);
+	memset(ch, 0, sizeof(*ch));
+	uint16_t legacy = ktls_rd_u16(&r);
+	if (!ktls_rd_copy(&r, ch->random, KTLS_RANDOM_LEN))
+		return DECODE_ERR("ClientHello truncated");
+	struct ktls_rd sid = ktls_rd_block(&r, 1);
+	if (!ktls_rd_ok(&sid) || ktls_rd_left(&sid) > 32)
+		return DECODE_ERR("ClientHello: bad legacy_session_id");
+	ch->session_id.len = ktls_rd_left(&sid);
+	ch->session_id.p = ktls_rd_bytes(&sid, ch->session_id.len);
+	if (u16_list(&r, 2, ch->suites, &ch->n_suites))
+		return DECODE_ERR("ClientHello: bad cipher_suites");
+	struct ktls_rd comp = ktls_rd_block(&r, 1);
+	if (!ktls_rd_ok(&comp) || ktls_rd_left(&comp) == 0)
+		return DECODE_ERR("ClientHello: bad compression methods");
+	/* TLS 1.3 (4.1.2): exactly one method, null. Earlier versions need the
+	 * version check first, so that gets its own alert below. */
+	bool comp_null = ktls_rd_left(&comp) == 1 && ktls_rd_u8(&comp) == 0;
+	if (ktls_rd_left(&r) == 0)
+		return *why = "ClientHello without extensions: not TLS 1.3",
+		       KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
+
+	struct ktls_ext_iter it;
+	struct ktls_rd e;
+	uint16_t type;
+	int err = ktls_ext_begin(&it, &r, why), more;
+	if (err)
+		return err;
+	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
+		if (ch->has_psk)
+			return ILLEGAL("ClientHello: pre_shared_key is not the last extension");
+		switch (type) {
+		case KTLS_EXT_SERVER_NAME:
+			err = ext_server_name(ch, &e, why);
+			break;
+		case KTLS_EXT_SUPPORTED_GROUPS:
+			ch->has_groups = true;
+			err = u16_list(&e, 2, ch->groups, &ch->n_groups) || !ktls_rd_done(&e)
+				      ? DECODE_ERR("supported_groups: malformed")
+				      : 0;
+			break;
+		case KTLS_EXT_SIGNATURE_ALGORITHMS:
+			ch->has_sigalgs = true;
+			err = u16_list(&e, 2, ch->sigalgs, &ch->n_sigalgs) || !ktls_rd_done(&e)
+				      ? DECODE_ERR("signature_algorithms: malformed")
+				      : 0;
+			break;
+		case KTLS_EXT_ALPN:
+			err = ext_alpn(ch, &e, why);
+			break;
+		case KTLS_EXT_RECORD_SIZE_LIMIT:
+			ch->record_size_limit = ktls_rd_u16(&e);
+			if (!ktls_rd_done(&e))
+				err = DECODE_ERR("record_size_limit: malformed");
+			else if (ch->record_size_limit < 64)
+				err = ILLEGAL("record_size_limit below 64");
+			break;
+		case KTLS_EXT_SUPPORTED_VERSIONS:
+			err = ext_versions(ch, &e, why);
+			break;
+		case KTLS_EXT_COOKIE: {
+			struct ktls_rd c = ktls_rd_block(&e, 2);
+			if (!ktls_rd_ok(&c) || ktls_rd_left(&c) == 0 || !ktls_rd_done(&e))
+				err = DECODE_ERR("cookie: malformed");
+			ch->cookie.len = ktls_rd_left(&c);
+			ch->cookie.p = c.p;
+			break;
+		}
+		case KTLS_EXT_PSK_KEY_EXCHANGE_MODES: {
+			struct ktls_rd m = ktls_rd_block(&e, 1);
+			if (!ktls_rd_ok(&m) || ktls_rd_left(&m) == 0 || !ktls_rd_done(&e))
+				err = DECODE_ERR("psk_key_exchange_modes: malformed");
+			while (!err && ktls_rd_left(&m))
+				if (ktls_rd_u8(&m) == 1)
+					ch->psk_dhe_ke = true;
+			break;
+		}
+		case KTLS_EXT_KEY_SHARE:
+			err = ext_key_share(ch, &e, why);
+			break;
+		case KTLS_EXT_PRE_SHARED_KEY:
+			ch->has_psk = true; /* not resumed: ignored, but order is checked */
+			break;
+		default:
+			break; /* unknown extensions are ignored (4.2) */
+		}
+		if (err)
+			return err;
+	}
+	if (more < 0)
+		return more;
+	if (!ch->tls13)
+		return *why = legacy < KTLS_LEGACY_VERSION || !ch->has_versions
+				      ? "client does not offer TLS 1.3"
+				      : "supported_versions does not list TLS 1.3",
+		       KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
+	if (!comp_null)
+		return ILLEGAL("ClientHello: compression methods other than null");
+	return 0;
+}
+
+/* An extension whose body is one u16-length-prefixed list of u16 values. */
+static void put_u16_list_ext(struct ktls_buf *b, uint16_t type, const uint16_t *v, size_t n)
+{
+	ktls_buf_u16(b, type);
+	size_t l = ktls_buf_open(b, 2), l2 = ktls_buf_open(b, 2);
+	for (size_t i = 0; i < n; i++)
+		ktls_buf_u16(b, v[i]);
+	ktls_buf_close(b, l2, 2);
+	ktls_buf_close(b, l, 2);
+}
+
+void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello_params *p)
+{
+	size_t m = ktls_msg_begin(b, KTLS_HS_CLIENT_HELLO), l, l2;
+	ktls_buf_u16(b, KTLS_LEGACY_VERSION);
+	ktls_buf_put(b, p->random, KTLS_RANDOM_LEN);
+	ktls_buf_u8(b, (uint8_t)p->session_id_len);
+	ktls_buf_put(b, p->session_id, p->session_id_len);
+	l = ktls_buf_open(b, 2);
+	for (size_t i = 0; i < p->n_suites; i++)
+		ktls_buf_u16(b, p->suites[i]);
+	ktls_buf_close(b, l, 2);
+	ktls_buf_u8(b, 1);
+	ktls_buf_u8(b, 0);
+
+	size_t exts = ktls_buf_open(b, 2);
+	if (p->sni) {
+		size_t n = strlen(p->sni);
+		ktls_buf_u16(b, KTLS_EXT_SERVER_NAME);
+		l = ktls_buf_open(b, 2);
+		l2 = ktls_buf_open(b, 2);
+		ktls_buf_u8(b, 0);
+		ktls_buf_u16(b, (uint16_t)n);
+		ktls_buf_put(b, p->sni, n);
+		ktls_buf_close(b, l2, 2);
+		ktls_buf_close(b, l, 2);
+	}
+	ktls_buf_u16(b, KTLS_EXT_SUPPORTED_VERSIONS);
+	ktls_buf_u16(b, 3);
+	ktls_buf_u8(b, 2);
+	ktls_buf_u16(b, KTLS_TLS13);
+
+	put_u16_list_ext(b, KTLS_EXT_SUPPORTED_GROUPS, p->groups, p->n_groups);
+
+	put_u16_list_ext(b, KTLS_EXT_SIGNATURE_ALGORITHMS, p->sigalgs, p->n_sigalgs);
+
+	ktls_buf_u16(b, KTLS_EXT_KEY_SHARE);
+	l = ktls_buf_open(b, 2);
+	l2 = ktls_buf_open(b, 2);
+	for (size_t i = 0; i < p->n_shares; i++) {
+		ktls_buf_u16(b, p->shares[i].group);
+		ktls_buf_u16(b, (uint16_t)p->shares[i].pub.len);
+		ktls_buf_put(b, p->shares[i].pub.p, p->shares[i].pub.len);
+	}
+	ktls_buf_close(b, l2, 2);
+	ktls_buf_close(b, l, 2);
+
+	if (p->alpn_len) {
+		ktls_buf_u16(b, KTLS_EXT_ALPN);
+		l = ktls_buf_open(b, 2);
+		ktls_buf_u16(b, (uint16_t)p->alpn_len);
+		ktls_buf_put(b, p->alpn, p->alpn_len);
+		ktls_buf_close(b, l, 2);
+	}
+	if (p->record_size_limit) {
+		ktls_buf_u16(b, KTLS_EXT_RECORD_SIZE_LIMIT);
+		ktls_buf_u16(b, 2);
+		ktls_buf_u16(b, p->record_size_limit);
+	}
+	if (p->cookie.len) {
+		ktls_buf_u16(b, KTLS_EXT_COOKIE);
+		l = ktls_buf_open(b, 2);
+		ktls_buf_u16(b, (uint16_t)p->cookie.len);
+		ktls_buf_put(b, p->cookie.p, p->cookie.len);
+		ktls_buf_close(b, l, 2);
+	}
+	/* psk_dhe_ke: lets servers send tickets (RFC 8446 4.2.9). */
+	ktls_buf_u16(b, KTLS_EXT_PSK_KEY_EXCHANGE_MODES);
+	ktls_buf_u16(b, 2);
+	ktls_buf_u8(b, 1);
+	ktls_buf_u8(b, 1);
+	ktls_buf_close(b, exts, 2);
+	ktls_msg_end(b, m);
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The server's handshake: ClientHello in (perhaps twice, around a
+ * HelloRetryRequest), the whole server flight out, then the client's
+ * authentication and Finished. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handshake/hs.h"
+
+#define FAIL(hs, alert, ...) ktls_hs_fail(hs, KTLS_ALERT_ERR(alert), __VA_ARGS__)
+
+static bool in_list(const uint16_t *list, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+/* A certificate for this client: the first whose names match the SNI (if
+ * any matches) and whose key fits one of the client's schemes, taken in our
+ * order of preference. */
+static const struct ktls_cert *choose_cert(const struct ktls_config *c,
+					   const struct ktls_client_hello *ch, uint16_t *scheme)
+{
+	for (int pass = ch->sni.len ? 0 : 1; pass < 2; pass++)
+		for (size_t i = 0; i < c->n_certs; i++) {
+			const struct ktls_cert *k = &c->certs[i];
+			if (pass == 0 && X509_check_host(k->leaf, (const char *)ch->sni.p,
+							 ch->sni.len, 0, NULL) != 1)
+				continue;
+			for (size_t j = 0; j < c->n_sigalgs; j++)
+				if (in_list(ch->sigalgs, ch->n_sigalgs, c->sigalgs[j]) &&
+				    ktls_sig_key_matches(c->sigalgs[j], k->key)) {
+					*scheme = c->sigalgs[j];
+					return k;
+				}
+		}
+	return NULL;
+}
+
+/* Our first ALPN protocol that the client also offers. */
+static int choose_alpn(struct ktls_hs *hs, const struct ktls_client_hello *ch)
+{
+	const struct ktls_config *c = hs->cfg;
+	if (!c->alpn_len || !ch->has_alpn)
+		return 0;
+	struct ktls_rd ours = ktls_rd_make(c->alpn, c->alpn_len);
+	while (ktls_rd_left(&ours)) {
+		struct ktls_rd a = ktls_rd_block(&ours, 1);
+		struct ktls_rd theirs = ktls_rd_make(ch->alpn.p, ch->alpn.len);
+		while (ktls_rd_left(&theirs)) {
+			struct ktls_rd b = ktls_rd_block(&theirs, 1);
+			if (ktls_rd_left(&a) == ktls_rd_left(&b) &&
+			    !memcmp(a.p, b.p, ktls_rd_left(&a))) {
+				memcpy(hs->alpn, a.p, ktls_rd_left(&a));
+				hs->alpn[ktls_rd_left(&a)] = 0;
+				return 0;
+			}
+		}
+	}
+	return FAIL(hs, KTLS_ALERT_NO_APPLICATION_PROTOCOL,
+		    "client offers none of our ALPN protocols");
+}
+
+static int send_hrr(struct ktls_hs *hs, const struct ktls_client_hello *ch,
+		    const struct ktls_hs_msg *m)
+{
+	int err;
+	if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)) ||
+	    (err = ktls_transcript_add(&hs->th, m->raw, m->raw_len)) ||
+	    (err = ktls_transcript_hrr(&hs->th)))
+		return err;
+	struct ktls_server_hello hrr = {.hrr = true,
+					.session_id = ch->session_id,
+					.suite = hs->suite->id,
+					.group = hs->group};
+	struct ktls_buf out;
+	ktls_buf_init(&out);
+	ktls_server_hello_encode(&out, &hrr);
+	err = ktls_hs_send(hs, &out);
+	ktls_buf_free(&out);
+	if (!err)
+		err = ktls_hs_flush(hs);
+	if (!err && ch->session_id.len)
+		ktls_hs_send_ccs(hs);
+	hs->did_hrr = true;
+	hs->state = HS_S_WAIT_CH2;
+	return err;
+}
+
+static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
+		       const struct ktls_share *share, uint16_t scheme)
+{
+	const struct ktls_config *c = hs->cfg;
+	uint8_t pub[KTLS_KEX_MAX_PUB], ecdhe[KTLS_KEX_MAX_SECRET], random[KTLS_RANDOM_LEN];
+	size_t pub_len, n = 0;
+	struct ktls_buf m;
+	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, &pub_len);
+	if (err)
+		return err;
+	err = ktls_kex_derive(hs->group, hs->kex, share->pub.p, share->pub.len, ecdhe, &n);
+	if (err)
+		return ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
+				    hs->group);
+	if (RAND_bytes(random, sizeof(random)) != 1)
+		return -KTLS_E_CRYPTO;
+
+	ktls_buf_init(&m);
+	struct ktls_server_hello sh = {.session_id = ch->session_id,
+				       .suite = hs->suite->id,
+				       .group = hs->group,
+				       .pub = {pub, pub_len}};
+	memcpy(sh.random, random, sizeof(random));
+	ktls_server_hello_encode(&m, &sh);
+	err = ktls_hs_send(hs, &m);
+	if (!err)
+		err = ktls_hs_flush(hs);
+	if (!err && ch->session_id.len)
+		ktls_hs_send_ccs(hs);
+	if (!err)
+		err = ktls_hs_derive_handshake(hs, ecdhe, n);
+	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
+	if (!err)
+		err = ktls_hs_set_write(hs, hs->s_hs);
+	if (!err)
+		err = ktls_hs_set_read(hs, hs->c_hs);
+	if (err)
+		goto out;
+	if (ch->record_size_limit)
+		hs->rd.max_plain = c->record_size_limit - 1u;
+
+	struct ktls_encrypted_extensions ee = {
+		.alpn = {(const uint8_t *)hs->alpn, strlen(hs->alpn)},
+		.sni_ack = ch->sni.len > 0,
+		.record_size_limit = ch->record_size_limit ? c->record_size_limit : 0,
+	};
+	m.len = 0;
+	ktls_encrypted_extensions_encode(&m, &ee);
+	err = ktls_hs_send(hs, &m);
+	if (!err && c->verify != KTLS_VERIFY_NONE) {
+		m.len = 0;
+		ktls_certificate_request_encode(&m, c->sigalgs, c->n_sigalgs);
+		err = ktls_hs_send(hs, &m);
+		hs->cert_requested = true;
+	}
+	if (!err)
+		err = ktls_hs_send_certificate(hs, hs->cert);
+	if (!err)
+		err = ktls_hs_send_cert_verify(hs, scheme);
+	uint8_t mac[KTLS_MAX_HASH];
+	if (!err)
+		err = ktls_hs_finished_mac(hs, hs->s_hs, mac);
+	if (!err) {
+		m.len = 0;
+		ktls_finished_encode(&m, mac, hs->suite->hash_len);
+		err = ktls_hs_send(hs, &m);
+	}
+	if (!err)
+		err = ktls_hs_flush(hs);
+	if (!err)
+		err = ktls_hs_derive_application(hs);
+	if (!err)
+		err = ktls_hs_set_write(hs, hs->s_ap);
+	if (!err)
+		hs->state = hs->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+out:
+	ktls_buf_free(&m);
+	return err;
+}
+
+static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
+{
+	const struct ktls_config *c = hs->cfg;
+	struct ktls_client_hello ch;
+	const char *why = "";
+	int err = ktls_client_hello_decode(&ch, m->body, m->len, &why);
+	if (err)
+		return ktls_hs_fail(hs, err, "ClientHello: %s", why);
+	if (!ch.has_sigalgs)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: no signature_algorithms");
+	if (!ch.has_groups || !ch.has_key_share)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: no supported_groups or key_share");
+
+	const struct ktls_suite *suite = NULL;
+	for (size_t i = 0; i < c->n_suites && !suite; i++)
+		if (in_list(ch.suites, ch.n_suites, c->suites[i]))
+			suite = ktls_suite_get(c->suites[i]);
+	if (!suite)
+		return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common");
+	if (hs->did_hrr && suite != hs->suite)
+		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changed suites");
+	hs->suite = suite;
+
+	uint16_t scheme = 0;
+	hs->cert = choose_cert(c, &ch, &scheme);
+	if (!hs->cert)
+		return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
+			    c->n_certs ? "no certificate fits the client's signature algorithms"
+				       : "server has no certificate");
+	hs->sigalg = scheme;
+	if ((err = choose_alpn(hs, &ch)))
+		return err;
+
+	/* Our most preferred group for which the client sent a share; if it
+	 * sent none we can use, ask for one (HelloRetryRequest). */
+	const struct ktls_share *share = NULL;
+	for (size_t i = 0; i < c->n_groups && !share; i++)
+		for (size_t j = 0; j < ch.n_shares && !share; j++)
+			if (ch.shares[j].group == c->groups[i] &&
+			    (!hs->did_hrr || c->groups[i] == hs->group))
+				share = &ch.shares[j];
+	if (!share) {
+		if (hs->did_hrr)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "second ClientHello lacks the requested key share");
+		for (size_t i = 0; i < c->n_groups && !hs->group; i++)
+			if (in_list(ch.groups, ch.n_groups, c->groups[i]))
+				hs->group = c->groups[i];
+		if (!hs->group)
+			return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
+				    "no key exchange group in common");
+		return send_hrr(hs, &ch, m);
+	}
+	hs->group = share->group;
+
+	if (!hs->did_hrr && (err = ktls_transcript_set_suite(&hs->th, suite)))
+		return err;
+	if ((err = ktls_transcript_add(&hs->th, m->raw, m->raw_len)))
+		return err;
+	memcpy(hs->client_random, ch.random, KTLS_RANDOM_LEN);
+	if (ch.sni.len) {
+		free(hs->server_name);
+		hs->server_name = strndup((const char *)ch.sni.p, ch.sni.len);
+		if (!hs->server_name)
+			return -ENOMEM;
+	}
+	hs->peer_record_size_limit = ch.record_size_limit;
+	return send_flight(hs, &ch, share, scheme);
+}
+
+static int on_client_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
+{
+	struct ktls_certificate cm;
+	const char *why = "";
+	int err = ktls_certificate_decode(&cm, m->body, m->len, &why);
+	if (err)
+		return ktls_hs_fail(hs, err, "client Certificate: %s", why);
+	if (cm.context.len)
+		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+			    "client Certificate context is not ours");
+	if (cm.n_certs == 0) {
+		if (hs->cfg->verify == KTLS_VERIFY_REQUIRE)
+			return FAIL(hs, KTLS_ALERT_CERTIFICATE_REQUIRED,
+				    "client sent no certificate");
+		hs->state = HS_S_WAIT_FINISHED;
+		return 0;
+	}
+	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs, NULL, false,
+			       &hs->peer_cert, &why);
+	if (err)
+		return ktls_hs_fail(hs, err, "client certificate: %s", why);
+	hs->state = HS_S_WAIT_CV;
+	return 0;
+}
+
+/* Tickets: opaque random blobs for now (resumption is not implemented, so
+ * they are never accepted back). Not part of the transcript. */
+static int send_tickets(struct ktls_hs *hs)
+{
+	struct ktls_buf m;
+	ktls_buf_init(&m);
+	for (unsigned i = 0; i < hs->cfg->tickets; i++) {
+		uint8_t ticket[32], nonce[1] = {(uint8_t)i};
+		uint32_t age_add;
+		if (RAND_bytes(ticket, sizeof(ticket)) != 1 ||
+		    RAND_bytes((uint8_t *)&age_add, sizeof(age_add)) != 1)
+			return -KTLS_E_CRYPTO;
+		struct ktls_new_session_ticket t = {7200, age_add, {nonce, 1}, {ticket, 32}};
+		ktls_new_session_ticket_encode(&m, &t);
+	}
+	ktls_buf_put(&hs->flight, m.base, m.len);
+	int err = m.bad || hs->flight.bad ? -ENOMEM : ktls_hs_flush(hs);
+	ktls_buf_free(&m);
+	return err;
+}
+
+static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
+{
+	int err;
+	if ((err = ktls_hs_check_finished(hs, hs->c_hs, m)) ||
+	    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = send_tickets(hs)))
+		return err;
+	hs->state = HS_DONE;
+	return 0;
+}
+
+static const struct ktls_hs_rule rules[] = {
+	{HS_S_WAIT_CH, KTLS_HS_CLIENT_HELLO, false, on_client_hello},
+	{HS_S_WAIT_CH2, KTLS_HS_CLIENT_HELLO, false, on_client_hello},
+	{HS_S_WAIT_CERT, KTLS_HS_CERTIFICATE, true, on_client_certificate},
+	{HS_S_WAIT_CV, KTLS_HS_CERTIFICATE_VERIFY, true, ktls_hs_check_cert_verify},
+	{HS_S_WAIT_FINISHED, KTLS_HS_FINISHED, false, on_finished},
+};
+
+int ktls_hs_server_message(struct ktls_hs *hs, const struct ktls_hs_msg *m)
+{
+	return ktls_hs_dispatch(hs, rules, sizeof(rules) / sizeof(rules[0]), m);
+}
