@@ -13,7 +13,7 @@ check=0
 [ "${1:-}" = --check ] && check=1
 "$here/../tests/vm/fetch.sh" --source >&2
 series_dir="$here/$KTLS_KSERIES"
-[ -f "$series_dir/series" ] || { echo "build.sh: no patch series for $KTLS_KSERIES" >&2; exit 77; }
+[ -f "$series_dir/series" ] || { echo "build.sh: no patch series for $KTLS_KSERIES" >&2; exit 1; }
 
 cache_lock "kmod-$KREL"
 stamp=$(cat "$series_dir"/series "$series_dir"/*.patch "$here/Kbuild" "$here/build.sh" | sha256sum | cut -c1-12)

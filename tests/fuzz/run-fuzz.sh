@@ -4,10 +4,11 @@
 # bounded time with a fixed seed: the handshake (from a generated seed
 # corpus) or ktls-ctl's HTTP heads (from a few requests):
 #   run-fuzz.sh SRCDIR OUTDIR CERTDIR SECONDS [handshake|http]
-# SKIP (77) without clang's libFuzzer.
+# SKIP (77) without clang's libFuzzer; under CI, a failure instead.
 set -euo pipefail
 src=$1 out=$2 certs=$3 secs=$4 target=${5:-handshake}
-command -v clang >/dev/null || { echo "SKIP: clang is not installed"; exit 77; }
+. "$src/tests/skip.sh"
+command -v clang >/dev/null || test_skip "clang is not installed"
 mkdir -p "$out"
 bin="$out/fuzz_$target"
 if [ "$target" = http ]; then
@@ -20,7 +21,7 @@ if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$src"/lib/src/*/*.h -newer "$bi
 		-DKTLS_BUILDING -I"$src/lib/include" -I"$src/lib/src" "${srcs[@]}" -lcrypto -lpthread \
 		-o "$bin" 2>"$out/build.log" || {
 		if grep -q "fuzzer" "$out/build.log"; then
-			echo "SKIP: clang cannot link libFuzzer here"; cat "$out/build.log"; exit 77
+			cat "$out/build.log"; test_skip "clang cannot link libFuzzer here"
 		fi
 		cat "$out/build.log"; exit 1
 	}

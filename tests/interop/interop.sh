@@ -7,8 +7,9 @@
 # SNI, mutual TLS, tickets, and the refusals (name, expiry, trust).
 set -uo pipefail
 peer=$1 bin=$2 certs=$3
+. "$(dirname "$0")/../skip.sh"
 command -v "$([ "$peer" = openssl ] && echo openssl || echo gnutls-serv)" >/dev/null ||
-	{ echo "SKIP: $peer command-line tools are not installed"; exit 77; }
+	test_skip "$peer command-line tools are not installed"
 work=$(mktemp -d)
 srv_pid=""
 cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; rm -rf "$work"; }

@@ -21,5 +21,6 @@ cache_lock() { # cache_lock NAME
 	flock 9
 }
 
-vm_skip() { echo "SKIP: $*"; exit 77; }     # meson's skip status
+. "$(dirname "${BASH_SOURCE[0]}")/../skip.sh"
+vm_skip() { test_skip "$@"; }
 vm_log() { echo "vm: $*" >&2; }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Checks the harness itself: an inner failure comes back as a failure with
-# its message, a machine without qemu gets SKIP with the reason, a boot that
-# fails is retried, and a timeout is a timeout.
+# its message, a machine without qemu gets SKIP with the reason (and, with
+# CI set, a failure naming it), a boot that fails is retried, and a timeout
+# is a timeout.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
@@ -13,11 +14,18 @@ if [ "$rc" != 5 ] || ! grep -q inner-message-42 <<<"$out"; then
 	echo "FAIL: inner exit 5 came back as $rc; output: $out"
 	fail=1
 fi
-# A machine without qemu, through run.sh's KTLS_QEMU seam.
-out=$(KTLS_QEMU=/nonexistent/qemu-system-x86_64 "$here/run.sh" -- true 2>&1)
+# A machine without qemu, through run.sh's KTLS_QEMU seam: a skip with the
+# reason, and under CI a loud failure instead.
+out=$(env -u CI KTLS_QEMU=/nonexistent/qemu-system-x86_64 "$here/run.sh" -- true 2>&1)
 rc=$?
 if [ "$rc" != 77 ] || ! grep -q "SKIP: qemu-system-x86_64 is not installed" <<<"$out"; then
 	echo "FAIL: without qemu: status $rc, output: $out"
+	fail=1
+fi
+out=$(CI=true KTLS_QEMU=/nonexistent/qemu-system-x86_64 "$here/run.sh" -- true 2>&1)
+rc=$?
+if [ "$rc" != 1 ] || ! grep -q "FAIL: cannot run: qemu-system-x86_64 is not installed" <<<"$out"; then
+	echo "FAIL: without qemu under CI: status $rc (want 1), output: $out"
 	fail=1
 fi
 # A kernel that never reaches /init: three boots, then a failure that says so.
@@ -35,5 +43,5 @@ if [ "$rc" != 124 ] || ! grep -q "timed out after 15s" <<<"$out"; then
 	echo "FAIL: a silent command past its timeout: status $rc, output: $out"
 	fail=1
 fi
-[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips, failed boots retried, timeouts reported"
+[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips (fails under CI), failed boots retried, timeouts reported"
 exit $fail
