@@ -51,6 +51,7 @@ enum ktls_error {
 	KTLS_E_HANDSHAKE_NOT_DONE, /* the call needs a completed handshake */
 	KTLS_E_RENEGOTIATION,	   /* TLS 1.3 has no renegotiation */
 	KTLS_E_CLOSED,		   /* the connection was closed or failed before */
+	KTLS_E_TRUNCATED,	   /* the peer's stream ended without close_notify */
 	KTLS_E_LAST,
 	/* -(KTLS_E_ALERT_RECEIVED + description): fatal alert from the peer */
 	KTLS_E_ALERT_RECEIVED = 0x2000,

@@ -58,6 +58,9 @@ static const struct err_desc errs[KTLS_E_LAST - KTLS_E_BASE] = {
 	[KTLS_E_HANDSHAKE_NOT_DONE - KTLS_E_BASE] = {"the handshake has not completed", -1},
 	[KTLS_E_RENEGOTIATION - KTLS_E_BASE] = {"TLS 1.3 has no renegotiation", -1},
 	[KTLS_E_CLOSED - KTLS_E_BASE] = {"the connection is closed or has failed", -1},
+	[KTLS_E_TRUNCATED - KTLS_E_BASE] = {"the peer's stream ended without close_notify: "
+					    "the data may be truncated",
+					    -1},
 };
 
 static const char *const alert_names[256] = {

@@ -72,13 +72,16 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 		ssize_t n = recvmsg(c->fd, &m, 0);
 		if (n < 0)
 			return errno == EBADMSG ? ktls_conn_fail(c, -EBADMSG) : -errno;
-		if (n == 0)
-			return 0;
-		uint8_t type = KTLS_CT_APPLICATION_DATA;
+		/* The record type comes with every record; 0 bytes without one
+		 * is the end of the stream, with one an empty record. */
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		if (cm && cm->cmsg_level == KTLS_UAPI_SOL_TLS &&
-		    cm->cmsg_type == KTLS_UAPI_TLS_GET_RECORD_TYPE)
-			type = *CMSG_DATA(cm);
+		bool typed = cm && cm->cmsg_level == KTLS_UAPI_SOL_TLS &&
+			     cm->cmsg_type == KTLS_UAPI_TLS_GET_RECORD_TYPE;
+		if (n == 0 && !typed)
+			return ktls_conn_fail(c, -KTLS_E_TRUNCATED);
+		uint8_t type = typed ? *CMSG_DATA(cm) : KTLS_CT_APPLICATION_DATA;
+		if (type == KTLS_CT_APPLICATION_DATA && n == 0)
+			continue; /* an empty data record: nothing to return */
 		if (type == KTLS_CT_APPLICATION_DATA) {
 			if (direct)
 				return n;
@@ -118,8 +121,8 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 			ssize_t r = recv(c->fd, c->rbuf + c->rhave, want - c->rhave, 0);
 			if (r < 0)
 				return -errno;
-			if (r == 0)
-				return c->rhave ? ktls_conn_fail(c, -ECONNRESET) : 0;
+			if (r == 0) /* the end of the stream, before close_notify */
+				return ktls_conn_fail(c, -KTLS_E_TRUNCATED);
 			c->rhave += (size_t)r;
 			continue;
 		}
@@ -130,6 +133,8 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		if (n < 0)
 			return ktls_conn_fail(c, (int)n);
 		c->st.bytes_received += type == KTLS_CT_APPLICATION_DATA ? (uint64_t)n : 0;
+		if (type == KTLS_CT_APPLICATION_DATA && n == 0)
+			continue;
 		if (type == KTLS_CT_APPLICATION_DATA) {
 			c->poff = 0;
 			c->plen = (size_t)n;
@@ -200,14 +205,15 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 			break;
 		}
 		n = splice(c->fd, NULL, pipe_fd, NULL, len, flags);
-		if (n >= 0)
+		if (n > 0 || (n == 0 && !len))
 			break;
-		if (errno != EINVAL) {
+		if (n < 0 && errno != EINVAL) {
 			n = -errno;
 			break;
 		}
-		/* A non-data record is next: splice will not take it. Read it
-		 * (and handle it) the recvmsg way, then go on splicing. */
+		/* A non-data record is next (EINVAL: splice will not take it),
+		 * or 0: the end of the stream or an empty record. recvmsg tells
+		 * them apart: read (and handle) it that way, then splice on. */
 		n = to_pipe(c, pipe_fd, len);
 		if (n != 0 || c->peer_closed || c->state == C_FAILED)
 			break;
