@@ -10,29 +10,20 @@
 #include <unistd.h>
 
 #include "serve.h"
-
-static void log_text(char *out, const char *in)
-{
-	size_t i = 0;
-	for (; in[i]; i++)
-		out[i] = in[i] > 0x20 && in[i] < 0x7f && in[i] != '"' ? in[i] : '?';
-	if (!i)
-		out[i++] = '-';
-	out[i] = '\0';
-}
+#include "text.h"
 
 /* The access log: who, what, the answer, and the key updates on the way. */
 void serve_log_request(struct server *s, struct client *cl)
 {
 	struct ktls_conn_stats st;
 	ktls_conn_stats(cl->c, &st);
-	char when[64], method[sizeof(cl->req.method_text)], target[sizeof(cl->req.target)];
+	char when[64], method[4 * sizeof(cl->req.method_text)], target[4 * sizeof(cl->req.target)];
 	time_t t = time(NULL);
 	struct tm tm;
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", localtime_r(&t, &tm));
 	/* The request line is the client's text: printable ASCII only. */
-	log_text(method, cl->req.method_text);
-	log_text(target, cl->req.target);
+	text_log(method, sizeof(method), cl->req.method_text);
+	text_log(target, sizeof(target), cl->req.target);
 	const struct ktls_hs *hs = ktls_conn_hs(cl->c);
 	unsigned off = ktls_conn_offload(cl->c);
 	fprintf(s->log, "%s - - [%s] \"%s %s\" %d %llu %s tx=%s rx=%s ku_sent=%llu ku_recv=%llu\n",
