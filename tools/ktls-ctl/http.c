@@ -139,13 +139,15 @@ static int parse_version(struct cur v, int *minor)
 /* The request line: method, target and version. 0, or minus a status. */
 static int request_line(struct cur line, struct http_req *req, int *minor)
 {
-	struct cur method, target;
-	if (has_ctl(line) || !cur_until(&line, ' ', &method) || !cur_until(&line, ' ', &target))
+	struct cur all = line, method, target;
+	if (!cur_until(&line, ' ', &method) || !cur_until(&line, ' ', &target))
 		return -400;
 	size_t keep = target.n < sizeof(req->target) ? target.n : sizeof(req->target) - 1;
 	memcpy(req->target, target.p, keep);
 	keep = method.n < sizeof(req->method_text) ? method.n : sizeof(req->method_text) - 1;
 	memcpy(req->method_text, method.p, keep);
+	if (has_ctl(all)) /* refused, and logged escaped */
+		return -400;
 	int err = parse_version(line, minor);
 	if (err)
 		return err;

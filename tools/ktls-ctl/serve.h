@@ -57,8 +57,10 @@ struct tq {
 	int64_t timeout; /* ms */
 };
 
-/* A handshake this old (ms) may be dropped to make room for a new one. */
-#define SERVE_HS_STALLED 1000
+/* A handshake this old (ms) may be dropped to make room for a new one: a
+ * well-behaved client needs one round trip, and newcomers wait at most
+ * this long behind a burst of stalled ones. */
+#define SERVE_HS_STALLED 250
 /* After EMFILE/ENFILE, accepting waits this long (ms) before trying again. */
 #define SERVE_FD_BACKOFF 100
 

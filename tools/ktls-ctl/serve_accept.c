@@ -4,9 +4,10 @@
  * limits: connections and handshakes per address (an IPv4 address, or an
  * IPv6 /64, which one host usually holds whole), the global cap on
  * connections (the newest is refused; established ones are not touched)
- * and on handshakes in flight (the oldest, once stalled for a second, is
- * dropped to make room; until one is, accepting waits, so that stalled
- * clients alone cannot fill it for the handshake deadline). Out of
+ * and on handshakes in flight (the oldest, once in flight for a quarter
+ * of a second, is dropped to make room; until one is, accepting waits, so
+ * that stalled clients alone cannot fill it for the handshake deadline,
+ * and a burst of them delays a newcomer by that quarter at most). Out of
  * descriptors, the listener is paused for a short back-off, never spun on,
  * and the episode logged once.
  */
