@@ -7,8 +7,8 @@
  *
  *   abuse deadlines|fds|malformed --port N --ca FILE --file FILE --path URL
  *         --pid SERVER_PID [--clients N] [--conc N] [--slowloris N]
- *         [--stalled N] [--connect N] [--malformed N] [--deadline S]
- *         [--hold S] [--ratio R]
+ *         [--stalled N] [--connect N] [--malformed N] [--flood-conc N]
+ *         [--deadline S] [--hold S] [--ratio R]
  *
  * Everyone connects to 127.0.0.1 from an address of its own group:
  * normal clients from 127.0.1.1-10, slowloris from 127.0.2.1-50, stalled
@@ -32,7 +32,7 @@
 struct opts {
 	int port, pid;
 	const char *ca, *file, *path;
-	unsigned clients, conc, slowloris, stalled, connect, malformed;
+	unsigned clients, conc, slowloris, stalled, connect, malformed, flood_conc;
 	double deadline, hold, ratio;
 };
 
@@ -351,7 +351,7 @@ static void scenario_fds(struct world *w, const struct opts *o)
 static void scenario_malformed(struct world *w, const struct opts *o)
 {
 	struct lat before = normal_round(w, o, o->clients);
-	struct spawner *bad = spawner_new(K_MALFORMED, o->malformed, 16, 5, 10);
+	struct spawner *bad = spawner_new(K_MALFORMED, o->malformed, o->flood_conc, 5, 10);
 	spawners[1] = bad;
 	struct lat during = normal_round(w, o, o->clients);
 	double limit = abuse_now() + 20;
@@ -411,6 +411,7 @@ int main(int argc, char **argv)
 			 .stalled = 500,
 			 .connect = 400,
 			 .malformed = 210,
+			 .flood_conc = 16,
 			 .deadline = 6,
 			 .hold = 3,
 			 .ratio = 5};
@@ -424,13 +425,14 @@ int main(int argc, char **argv)
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
 		const char *a = argv[i], *v = argv[i + 1];
-		unsigned *u = !strcmp(a, "--clients")	  ? &o.clients
-			      : !strcmp(a, "--conc")	  ? &o.conc
-			      : !strcmp(a, "--slowloris") ? &o.slowloris
-			      : !strcmp(a, "--stalled")	  ? &o.stalled
-			      : !strcmp(a, "--connect")	  ? &o.connect
-			      : !strcmp(a, "--malformed") ? &o.malformed
-							  : NULL;
+		unsigned *u = !strcmp(a, "--clients")	   ? &o.clients
+			      : !strcmp(a, "--conc")	   ? &o.conc
+			      : !strcmp(a, "--slowloris")  ? &o.slowloris
+			      : !strcmp(a, "--stalled")	   ? &o.stalled
+			      : !strcmp(a, "--connect")	   ? &o.connect
+			      : !strcmp(a, "--malformed")  ? &o.malformed
+			      : !strcmp(a, "--flood-conc") ? &o.flood_conc
+							   : NULL;
 		double *d = !strcmp(a, "--deadline") ? &o.deadline
 			    : !strcmp(a, "--hold")   ? &o.hold
 			    : !strcmp(a, "--ratio")  ? &o.ratio
@@ -450,7 +452,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--path"))
 			o.path = v;
 	}
-	if (!o.port || !o.pid || !o.ca || !o.file || !o.path || !o.conc) {
+	if (!o.port || !o.pid || !o.ca || !o.file || !o.path || !o.conc || !o.flood_conc) {
 		fprintf(stderr, "usage: abuse deadlines|fds|malformed --port N --ca FILE --file "
 				"FILE --path URL --pid PID [counts]\n");
 		return 2;
