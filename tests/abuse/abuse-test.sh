@@ -13,7 +13,10 @@
 #   served once they leave;
 # - malformed heads (random bytes, 8 KiB lines, NULs, smuggling attempts):
 #   each its status and the close, clients unaffected, nothing logged
-#   unescaped.
+#   unescaped;
+# - the limits: handshakes and connections per address, the global cap
+#   (the newest refused, the established undisturbed), the idle timeout
+#   between requests, the send timeout of a client reading nothing.
 # The figures come from tests/abuse/abuse (its "abuse:" and "ok" lines).
 #   abuse-test.sh CERTDIR [vm]
 # ktls-ctl and abuse come from PATH; curl too. POSIX sh: busybox runs it.
@@ -48,6 +51,8 @@ check() { # check DESCRIPTION COMMAND...
 
 mkdir -p "$W"
 dd if=/dev/urandom of="$W/f.bin" bs=1024 count=256 2>/dev/null
+# Larger than the socket buffers a client reading nothing leaves the server.
+dd if=/dev/zero of="$W/big.bin" bs=1048576 count=16 2>/dev/null
 echo "<h1>abuse</h1>" >"$W/index.html"
 mkfifo "$W/fifo"
 ln -s fifo "$W/fifo-link"
@@ -76,7 +81,9 @@ stop() {
 	sleep 0.3
 	kill -TERM "$srv"
 	wait "$srv"
-	check "$1: the server exits 0" [ $? = 0 ]
+	r=$?
+	check "$1: the server exits 0" [ $r = 0 ]
+	[ $r = 0 ] || grep -v "^ktls-ctl serve: " "$T/$1.err" | head -60
 	grep "status:" "$T/$1.err" | tail -1
 	tail -1 "$T/$1.err"
 }
@@ -110,9 +117,10 @@ stop deadlines
 st=$(grep "status:" "$T/deadlines.err" | tail -1)
 heads=$(echo "$st" | sed -n 's/.* \([0-9]*\) header,.*/\1/p')
 hs=$(echo "$st" | sed -n 's/.*; \([0-9]*\) handshakes dropped for room; timeouts: \([0-9]*\) handshake,.*/\1 \2/p')
+[ -n "$hs" ] || hs="0 0"
 check "deadlines: the server counted $heads head timeouts (of $N_SLOW slowloris)" [ "${heads:-0}" -ge "$N_SLOW" ]
 check "deadlines: ${hs% *} handshakes dropped for room (the stalled beyond the cap of $MAX_HS, then one for each of the first $CONC clients measured), ${hs#* } timed out" \
-	sh -c "[ ${hs% *} -ge $((N_STALL - MAX_HS + CONC)) ] && [ $((${hs% *} + ${hs#* })) -ge $N_STALL ]"
+	sh -c "[ ${hs% *} -ge $((N_STALL - MAX_HS + CONC)) ] && [ \$((${hs% *} + ${hs#* })) -ge $N_STALL ]"
 
 # Descriptors: a hard and soft limit of 256, 400 connections held.
 (
@@ -149,6 +157,16 @@ check "malformed: the client's escapes logged as \\\\xHH" \
 if [ "$mode" = vm ]; then
 	check "vm: the clients were served over kernel TLS" grep -q "tx=kernel rx=kernel" "$T/malformed.log"
 fi
+# The limits, with the defaults per address (64 connections, 16 handshakes).
+start limits --max-connections 90 --idle-timeout 3 --send-timeout 2 --header-timeout 60 \
+	--handshake-timeout 60
+run_abuse limits --port "$port" --pid "$srv" --cap 90 --idle 3 --send 2 --big /big.bin || fail=1
+stop limits
+st=$(grep "status:" "$T/limits.err" | tail -1)
+count() { echo "$st" | sed -n "s/.*[;,:] \([0-9]*\) $1.*/\1/p"; }
+check "limits: the server counted $(count 'at the cap') refused at the cap, $(count 'per address,') per address, $(count 'handshakes per') handshakes per address, $(count 'idle') idle and $(count 'send') send timeouts" \
+	sh -c "[ '$(count 'at the cap')' -ge 14 ] && [ \$(($(count 'per address,') + $(count 'handshakes per'))) -ge 30 ] && [ '$(count 'idle')' -ge 5 ] && [ '$(count 'send')' -ge 5 ]"
+
 [ "$fail" = 0 ] || for f in "$T"/*.err; do
 	echo "--- $f (tail)"
 	tail -5 "$f"

@@ -5,15 +5,17 @@
  * attack, and checks that the attackers are dealt with as they should be;
  * it prints the figures and exits 1 if any check fails.
  *
- *   abuse deadlines|fds|malformed --port N --ca FILE --file FILE --path URL
+ *   abuse deadlines|fds|malformed|limits --port N --ca FILE --file FILE --path URL
  *         --pid SERVER_PID [--clients N] [--conc N] [--slowloris N]
  *         [--stalled N] [--connect N] [--malformed N] [--flood-conc N]
  *         [--deadline S] [--hold S] [--ratio R]
+ *         [--cap N --per-ip N --hs-per-ip N --idle S --send S --big URL]
  *
  * Everyone connects to 127.0.0.1 from an address of its own group:
  * normal clients from 127.0.1.1-10, slowloris from 127.0.2.1-50, stalled
  * handshakes from 127.0.3.1-50, idle connections from 127.0.4.1-40,
- * malformed heads from 127.0.5.1-10, so that the server's per-address
+ * malformed heads from 127.0.5.1-10, the limits' connections from
+ * 127.0.6.1 (handshakes), .2 (connections), .3-7 (the cap), so that the server's per-address
  * limits apply to attackers and not to the clients measured.
  */
 #include "abuse.h"
@@ -31,9 +33,10 @@
 
 struct opts {
 	int port, pid;
-	const char *ca, *file, *path;
+	const char *ca, *file, *path, *big; /* big: a large file's path (limits) */
 	unsigned clients, conc, slowloris, stalled, connect, malformed, flood_conc;
-	double deadline, hold, ratio;
+	unsigned cap, per_ip, hs_per_ip; /* the server's limits (limits scenario) */
+	double deadline, hold, ratio, idle, send;
 };
 
 /* Every peer opened, for the ticks and the figures. */
@@ -71,7 +74,7 @@ static struct peer *open_peer(struct world *w, enum kind k, int variant, unsigne
  * for the clients measured, running at once). */
 struct spawner {
 	enum kind kind;
-	unsigned total, opened, conc, net, hosts;
+	unsigned total, opened, conc, net, hosts, base; /* from 127.0.net.base.. */
 	bool whole; /* conc counts the running, not just the starting */
 	struct peer **p;
 };
@@ -90,7 +93,7 @@ static void spawn_more(struct world *w, struct spawner *s)
 		unsigned i = s->opened++;
 		int variant = s->kind == K_MALFORMED ? (int)(i % (unsigned)abuse_malformed_count())
 						     : (int)(i % 2);
-		s->p[i] = open_peer(w, s->kind, variant, s->net, 1 + i % s->hosts);
+		s->p[i] = open_peer(w, s->kind, variant, s->net, s->base + i % s->hosts);
 	}
 }
 
@@ -105,8 +108,7 @@ static void pump(struct world *w)
 		abuse_step(w, evs[i].data.ptr);
 	double now = abuse_now();
 	for (size_t i = 0; i < nall; i++)
-		if (all[i]->kind == K_SLOWLORIS && all[i]->t_up && !all[i]->t_end &&
-		    now >= all[i]->next_byte)
+		if (abuse_ticks(all[i], now))
 			abuse_step(w, all[i]);
 	for (size_t i = 0; i < sizeof(spawners) / sizeof(spawners[0]); i++)
 		if (spawners[i])
@@ -136,6 +138,7 @@ static struct spawner *spawner_new(enum kind k, unsigned total, unsigned conc, u
 	s->conc = conc;
 	s->net = net;
 	s->hosts = hosts;
+	s->base = 1;
 	s->p = calloc(total ? total : 1, sizeof(*s->p));
 	return s;
 }
@@ -387,6 +390,123 @@ static void scenario_malformed(struct world *w, const struct opts *o)
 	spawner_free(bad);
 }
 
+/* Peers of a group up and still open, and those refused (ended before up). */
+static void census(const struct spawner *s, unsigned *open, unsigned *refused)
+{
+	*open = *refused = 0;
+	for (unsigned i = 0; i < s->opened; i++) {
+		const struct peer *p = s->p[i];
+		*open += p && p->t_up && !p->t_end;
+		*refused += p && !p->t_up && p->t_end;
+	}
+}
+
+/* Opens a group and waits (bounded) until each is up or ended. */
+static struct spawner *settle(struct world *w, struct spawner *s)
+{
+	spawners[1] = s;
+	for (double limit = abuse_now() + 30; abuse_now() < limit;) {
+		pump(w);
+		bool all_in = s->opened == s->total;
+		for (unsigned i = 0; all_in && i < s->opened; i++)
+			all_in = !s->p[i] || s->p[i]->t_up || s->p[i]->t_end;
+		if (all_in)
+			break;
+	}
+	spawners[1] = NULL;
+	pump_for(w, 0.3); /* refusals come at once: let them arrive */
+	return s;
+}
+
+static void close_group(struct world *w, struct spawner *s)
+{
+	for (unsigned i = 0; i < s->opened; i++)
+		if (s->p[i])
+			abuse_close(s->p[i]);
+	spawner_free(s);
+	pump_for(w, 0.5);
+}
+
+/* Times (t_end - t_up) of a group: all ended, within [lo, hi]? */
+static bool ended_within(const struct spawner *s, double lo, double hi, double *min, double *max)
+{
+	bool ok = true;
+	*min = 1e9, *max = 0;
+	for (unsigned i = 0; i < s->opened; i++) {
+		const struct peer *p = s->p[i];
+		double t = p && p->t_end && p->t_up ? p->t_end - p->t_up : -1;
+		ok &= p && !p->failed && p->dropped && t >= lo && t <= hi;
+		*min = t < *min ? t : *min;
+		*max = t > *max ? t : *max;
+	}
+	return ok && s->opened == s->total;
+}
+
+static void scenario_limits(struct world *w, const struct opts *o)
+{
+	unsigned open, refused, open2, refused2;
+	/* Handshakes per address: connections that send nothing, from one. */
+	struct spawner *a = spawner_new(K_RAW, o->hs_per_ip + 24, o->hs_per_ip + 24, 6, 1);
+	settle(w, a);
+	pump_for(w, 0.5);
+	census(a, &open, &refused);
+	unsigned held = 0;
+	for (unsigned i = 0; i < a->opened; i++)
+		held += a->p[i] && !a->p[i]->t_end;
+	check(held == o->hs_per_ip && held + 24 == a->total,
+	      "limits: %u connections in their handshake from one address, %u refused (limit %u)",
+	      held, a->total - held, o->hs_per_ip);
+	close_group(w, a);
+	/* Connections per address: TLS connections from one, 8 at a time. */
+	struct spawner *b = spawner_new(K_IDLE, o->per_ip + 6, 8, 6, 1);
+	b->base = 2;
+	settle(w, b);
+	census(b, &open, &refused);
+	check(open == o->per_ip && refused == 6,
+	      "limits: %u connections open from one address, %u refused (limit %u)", open, refused,
+	      o->per_ip);
+	/* The global cap: the newest are refused, the established stay. */
+	unsigned room = o->cap - o->per_ip;
+	struct spawner *c = spawner_new(K_IDLE, room + 14, 8, 6, 5);
+	c->base = 3;
+	settle(w, c);
+	census(c, &open2, &refused2);
+	census(b, &open, &refused);
+	check(open2 == room && refused2 == 14 && open == o->per_ip,
+	      "limits: at the cap of %u connections, %u more refused, none of the %u established "
+	      "disturbed",
+	      o->cap, refused2, open + open2);
+	close_group(w, b);
+	close_group(w, c);
+	/* Idle between requests, and a client that reads nothing. */
+	struct spawner *ka = spawner_new(K_KEEPALIVE, 5, 5, 1, 5);
+	struct spawner *nr = spawner_new(K_NOREAD, 5, 5, 1, 5);
+	nr->base = 6;
+	spawners[1] = ka;
+	spawners[2] = nr;
+	for (double limit = abuse_now() + o->idle + o->send + 10;
+	     !(all_ended(ka) && all_ended(nr)) && abuse_now() < limit;)
+		pump(w);
+	spawners[1] = spawners[2] = NULL;
+	double lo, hi;
+	bool ok = ended_within(ka, o->idle - 0.3, o->idle + 1.5, &lo, &hi);
+	unsigned clean = 0;
+	for (unsigned i = 0; i < ka->opened; i++)
+		clean += ka->p[i] && ka->p[i]->done && ka->p[i]->clean;
+	check(ok && clean == ka->total,
+	      "limits: %u kept connections served, then closed (close_notify) %.1f-%.1f s after "
+	      "(idle timeout %.0f s)",
+	      clean, lo, hi, o->idle);
+	/* The send deadline runs from the last write that moved bytes: the
+	 * server fills its socket buffer for a while after the request. */
+	check(ended_within(nr, o->send - 0.3, o->send + 3, &lo, &hi),
+	      "limits: %u clients reading nothing reset %.1f-%.1f s after their request (send "
+	      "timeout %.0f s from the last write that moved bytes)",
+	      nr->total, lo, hi, o->send);
+	spawner_free(ka);
+	spawner_free(nr);
+}
+
 /* A real ClientHello, from the library's sans-I/O engine. */
 static int make_hello(struct world *w)
 {
@@ -412,6 +532,11 @@ int main(int argc, char **argv)
 			 .connect = 400,
 			 .malformed = 210,
 			 .flood_conc = 16,
+			 .cap = 90,
+			 .per_ip = 64,
+			 .hs_per_ip = 16,
+			 .idle = 3,
+			 .send = 2,
 			 .deadline = 6,
 			 .hold = 3,
 			 .ratio = 5};
@@ -432,10 +557,15 @@ int main(int argc, char **argv)
 			      : !strcmp(a, "--connect")	   ? &o.connect
 			      : !strcmp(a, "--malformed")  ? &o.malformed
 			      : !strcmp(a, "--flood-conc") ? &o.flood_conc
+			      : !strcmp(a, "--cap")	   ? &o.cap
+			      : !strcmp(a, "--per-ip")	   ? &o.per_ip
+			      : !strcmp(a, "--hs-per-ip")  ? &o.hs_per_ip
 							   : NULL;
 		double *d = !strcmp(a, "--deadline") ? &o.deadline
 			    : !strcmp(a, "--hold")   ? &o.hold
 			    : !strcmp(a, "--ratio")  ? &o.ratio
+			    : !strcmp(a, "--idle")   ? &o.idle
+			    : !strcmp(a, "--send")   ? &o.send
 						     : NULL;
 		if (u)
 			*u = (unsigned)atoi(v);
@@ -451,10 +581,13 @@ int main(int argc, char **argv)
 			o.file = v;
 		else if (!strcmp(a, "--path"))
 			o.path = v;
+		else if (!strcmp(a, "--big"))
+			o.big = v;
 	}
 	if (!o.port || !o.pid || !o.ca || !o.file || !o.path || !o.conc || !o.flood_conc) {
-		fprintf(stderr, "usage: abuse deadlines|fds|malformed --port N --ca FILE --file "
-				"FILE --path URL --pid PID [counts]\n");
+		fprintf(stderr,
+			"usage: abuse deadlines|fds|malformed|limits --port N --ca FILE --file "
+			"FILE --path URL --pid PID [counts]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* in order with the script's lines */
@@ -468,6 +601,11 @@ int main(int argc, char **argv)
 	w.request_len = (size_t)snprintf(
 		w.request, sizeof(w.request),
 		"GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", o.path);
+	w.request_ka_len = (size_t)snprintf(w.request_ka, sizeof(w.request_ka),
+					    "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", o.path);
+	w.request_big_len = (size_t)snprintf(w.request_big, sizeof(w.request_big),
+					     "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n",
+					     o.big ? o.big : o.path);
 	w.server.sin_family = AF_INET;
 	w.server.sin_port = htons((uint16_t)o.port);
 	w.server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -488,6 +626,8 @@ int main(int argc, char **argv)
 		scenario_fds(&w, &o);
 	else if (!strcmp(scenario, "malformed"))
 		scenario_malformed(&w, &o);
+	else if (!strcmp(scenario, "limits"))
+		scenario_limits(&w, &o);
 	else
 		return 2;
 	for (size_t i = 0; i < nall; i++) {

@@ -21,6 +21,9 @@ enum kind {
 	K_STALLED,   /* a ClientHello, part of it or all, then silence */
 	K_RAW,	     /* a TCP connection that sends nothing */
 	K_MALFORMED, /* a malformed request head, expecting its status and the close */
+	K_IDLE,	     /* a handshake, then nothing */
+	K_KEEPALIVE, /* one download on a kept connection, then nothing */
+	K_NOREAD,    /* asks for a large file and reads none of it */
 };
 
 struct peer {
@@ -28,9 +31,11 @@ struct peer {
 	struct ktls_conn *c;
 	enum kind kind;
 	int st;
-	int variant;	 /* which malformed head; stalled: part or all */
-	double t0, t_up; /* connect started; handshake done (or bytes sent) */
-	double t_end;	 /* done, dropped or failed */
+	int variant; /* which malformed head; stalled: part or all */
+	/* connect started; handshake done, or bytes sent (K_NOREAD: the
+	 * request; K_KEEPALIVE: the end of its download) */
+	double t0, t_up;
+	double t_end; /* done, dropped or failed */
 	bool done, dropped, failed;
 	int status; /* the response's status, 0 if none */
 	bool clean; /* the server ended with close_notify */
@@ -47,8 +52,8 @@ struct world {
 	struct sockaddr_in server;
 	const uint8_t *file;
 	size_t file_len;
-	char request[512];
-	size_t request_len;
+	char request[512], request_ka[512], request_big[512];
+	size_t request_len, request_ka_len, request_big_len;
 	uint8_t hello[2048]; /* a ClientHello, for the stalled ones */
 	size_t hello_len;
 };
@@ -59,6 +64,9 @@ double abuse_now(void);
 struct peer *abuse_open(struct world *w, enum kind kind, int variant, unsigned net, unsigned host);
 /* Drives a peer on an event or a tick. */
 void abuse_step(struct world *w, struct peer *p);
+/* Whether it has something to do at a tick (slowloris bytes, K_NOREAD's
+ * look at its socket). */
+bool abuse_ticks(const struct peer *p, double now);
 void abuse_close(struct peer *p);
 /* How many malformed variants there are, and what each expects. */
 int abuse_malformed_count(void);

@@ -12,7 +12,19 @@
 
 #include "abuse.h"
 
-enum { P_CONNECT, P_HANDSHAKE, P_SEND, P_HEAD, P_BODY, P_TRICKLE, P_HOLD, P_DRAIN, P_END };
+enum {
+	P_CONNECT,
+	P_HANDSHAKE,
+	P_SEND,
+	P_HEAD,
+	P_BODY,
+	P_TRICKLE,
+	P_HOLD,
+	P_DRAIN,
+	P_WAIT,	  /* TLS up, nothing to do: until the server ends it */
+	P_NOREAD, /* until the server resets it */
+	P_END
+};
 
 double abuse_now(void)
 {
@@ -110,6 +122,9 @@ struct peer *abuse_open(struct world *w, enum kind kind, int variant, unsigned n
 	struct sockaddr_in from = {.sin_family = AF_INET};
 	from.sin_addr.s_addr = htonl(0x7f000000u | (net & 0xff) << 8 | (host & 0xff));
 	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int small = 4096; /* K_NOREAD: the server's sending stalls soon */
+	if (kind == K_NOREAD && p->fd >= 0)
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&from, sizeof(from)) ||
 	    (connect(p->fd, (struct sockaddr *)&w->server, sizeof(w->server)) &&
 	     errno != EINPROGRESS)) {
@@ -198,8 +213,18 @@ static void body_bytes(struct world *w, struct peer *p, const char *b, size_t n)
 		return end(p, false, false, true);
 	}
 	p->body += n;
-	if (p->body == w->file_len)
+	if (p->body == w->file_len && p->kind == K_KEEPALIVE) {
+		p->done = true; /* served; now idle on the kept connection */
+		p->t_up = abuse_now();
+		p->st = P_WAIT;
+	} else if (p->body == w->file_len) {
 		end(p, true, false, false);
+	}
+}
+
+bool abuse_ticks(const struct peer *p, double now)
+{
+	return p->st == P_NOREAD || (p->st == P_TRICKLE && now >= p->next_byte);
 }
 
 void abuse_step(struct world *w, struct peer *p)
@@ -228,19 +253,25 @@ void abuse_step(struct world *w, struct peer *p)
 				if (p->kind == K_NORMAL)
 					fprintf(stderr, "abuse: a client's handshake: %s\n",
 						ktls_strerror((int)n));
-				/* An attacker refused at once is dropped too. */
-				return end(p, false, p->kind == K_SLOWLORIS,
-					   p->kind != K_SLOWLORIS);
+				/* Refused at once (a limit): dropped, with no t_up. */
+				bool refusable = p->kind == K_SLOWLORIS || p->kind == K_IDLE;
+				return end(p, false, refusable, !refusable);
 			}
 			p->t_up = abuse_now();
-			p->st = p->kind == K_SLOWLORIS ? P_TRICKLE : P_SEND;
+			p->st = p->kind == K_SLOWLORIS ? P_TRICKLE
+				: p->kind == K_IDLE    ? P_WAIT
+						       : P_SEND;
 			p->next_byte = p->t_up;
 			break;
 		case P_SEND: {
 			/* Normal: the request; malformed: its head (long ones made again). */
 			static char text[9000];
-			const char *b = w->request;
-			size_t len = w->request_len;
+			const char *b = p->kind == K_KEEPALIVE ? w->request_ka
+					: p->kind == K_NOREAD  ? w->request_big
+							       : w->request;
+			size_t len = p->kind == K_KEEPALIVE ? w->request_ka_len
+				     : p->kind == K_NOREAD  ? w->request_big_len
+							    : w->request_len;
 			if (p->kind == K_MALFORMED) {
 				len = malformed_bytes(p->variant, (uint64_t)p->fd + 7, text);
 				b = text;
@@ -256,7 +287,10 @@ void abuse_step(struct world *w, struct peer *p)
 				n = (long)(len - p->off);
 			}
 			p->off += (size_t)n;
-			if (p->off == len) {
+			if (p->off == len && p->kind == K_NOREAD) {
+				p->t_up = abuse_now();
+				p->st = P_NOREAD;
+			} else if (p->off == len) {
 				p->st = P_HEAD;
 				p->inlen = 0;
 			}
@@ -284,8 +318,10 @@ void abuse_step(struct world *w, struct peer *p)
 				p->st = P_DRAIN;
 				break;
 			}
-			if (p->status != 200)
+			if (p->status != 200) {
+				fprintf(stderr, "abuse: a client got status %d\n", p->status);
 				return end(p, false, false, true);
+			}
 			p->st = P_BODY;
 			if (p->inlen > at)
 				body_bytes(w, p, p->in + at, p->inlen - at);
@@ -328,6 +364,28 @@ void abuse_step(struct world *w, struct peer *p)
 				return end(p, false, true, false);
 			p->off++;
 			p->next_byte += 1.0;
+			return;
+		}
+		case P_WAIT: {
+			char sink[256];
+			n = ktls_read(p->c, sink, sizeof(sink));
+			if (n == -EAGAIN)
+				return;
+			if (n > 0)
+				break;
+			p->clean = n == 0;
+			p->dropped = true;
+			p->t_end = abuse_now();
+			abuse_close(p);
+			return;
+		}
+		case P_NOREAD: {
+			/* Never a read: only whether the server has given up. */
+			int e = 0;
+			socklen_t sl = sizeof(e);
+			getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &sl);
+			if (e)
+				return end(p, false, true, false);
 			return;
 		}
 		case P_HOLD: {

@@ -112,7 +112,7 @@ static void start_drain(struct server *s, unsigned signo)
 		serve_client_close(s, cl, true);
 		serve_drive(s, cl);
 		if (cl->st == ST_CLOSED)
-			serve_client_free(s, cl);
+			serve_client_doom(s, cl, false); /* its events may be in hand */
 	}
 }
 
@@ -156,6 +156,8 @@ static int serve_loop(struct server *s)
 				}
 			} else {
 				struct client *cl = evs[i].data.ptr;
+				if (cl->doomed)
+					continue;
 				if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					cl->readable = true;
 				serve_drive(s, cl);
@@ -163,6 +165,7 @@ static int serve_loop(struct server *s)
 					serve_client_free(s, cl);
 			}
 		}
+		serve_reap(s);
 		serve_sweep(s);
 	}
 }

@@ -99,6 +99,8 @@ struct client {
 	int status;
 	bool keep_alive, notify;
 	bool readable;	/* EPOLLIN seen and not yet read to EAGAIN */
+	bool doomed;	/* ended by another's doing: freed after this batch of events */
+	bool abort;	/* freed with a reset */
 	bool peer_done; /* close_notify received while we were sending */
 	uint64_t body_bytes;
 	/* At the end of the previous request (or the handshake): the log
@@ -125,6 +127,7 @@ struct server {
 	bool fd_short;	      /* in an episode of EMFILE/ENFILE */
 	int64_t paused_until; /* ms: no accept before (descriptor back-off) */
 	struct client *clients;
+	struct client *doomed; /* to free once the events in hand are handled */
 	struct tq q[Q_COUNT];
 	struct ipent **ipb;
 	size_t ipmask;
@@ -150,6 +153,12 @@ void serve_sweep(struct server *s);
 void serve_drive(struct server *s, struct client *cl);
 void serve_client_close(struct server *s, struct client *cl, bool notify);
 void serve_client_free(struct server *s, struct client *cl);
+/* Frees it with a reset (SO_LINGER 0): for clients dropped as misbehaving. */
+void serve_client_abort(struct server *s, struct client *cl);
+/* Ends a connection other than the one being driven: its handshake slot is
+ * free at once, the memory after the events in hand (which may name it). */
+void serve_client_doom(struct server *s, struct client *cl, bool abort);
+void serve_reap(struct server *s);
 /* Its deadline passed: what that means depends on the queue. */
 void serve_expire(struct server *s, struct client *cl);
 

@@ -188,7 +188,7 @@ static void client_start(struct server *s, int fd, const struct sockaddr_storage
 		s->n.hs_dropped++;
 		serve_warn(s, "ktls-ctl serve: %s: handshake dropped to make room (%u in flight)",
 			   old->peer, s->q[Q_HANDSHAKE].n);
-		serve_client_free(s, old);
+		serve_client_doom(s, old, true); /* its events may be in hand */
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

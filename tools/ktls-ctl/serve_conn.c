@@ -35,6 +35,41 @@ void serve_client_free(struct server *s, struct client *cl)
 	free(cl);
 }
 
+/* Drops a client that misbehaves with a reset: no FIN queued behind data
+ * it will never read, no orphaned socket holding that data in the kernel. */
+void serve_client_abort(struct server *s, struct client *cl)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(cl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	serve_client_free(s, cl);
+}
+
+void serve_client_doom(struct server *s, struct client *cl, bool abort)
+{
+	if (cl->doomed)
+		return;
+	serve_handshake_over(s, cl);
+	serve_timer_stop(s, cl);
+	cl->st = ST_CLOSED;
+	cl->doomed = true;
+	cl->abort = abort;
+	cl->tnext = s->doomed; /* the queue links are free now */
+	s->doomed = cl;
+}
+
+void serve_reap(struct server *s)
+{
+	while (s->doomed) {
+		struct client *cl = s->doomed;
+		s->doomed = cl->tnext;
+		cl->tnext = NULL;
+		if (cl->abort)
+			serve_client_abort(s, cl);
+		else
+			serve_client_free(s, cl);
+	}
+}
+
 /* Ends a connection: close_notify (unless the connection failed), then a
  * short wait for the peer's end so that closing with unread input does not
  * reset what we sent. */
@@ -52,7 +87,7 @@ void serve_expire(struct server *s, struct client *cl)
 	case Q_HANDSHAKE:
 		s->n.to_handshake++;
 		serve_warn(s, "ktls-ctl serve: %s: handshake timed out", cl->peer);
-		serve_client_free(s, cl);
+		serve_client_abort(s, cl);
 		return;
 	case Q_HEADER:
 		/* However many bytes came: the head's deadline is a total. */
@@ -67,7 +102,7 @@ void serve_expire(struct server *s, struct client *cl)
 		serve_warn(s, "ktls-ctl serve: %s: timed out sending (the client reads nothing)",
 			   cl->peer);
 		serve_log_request(s, cl);
-		serve_client_free(s, cl);
+		serve_client_abort(s, cl);
 		return;
 	default: /* Q_CLOSE: the peer did not end in time */
 		serve_client_free(s, cl);
