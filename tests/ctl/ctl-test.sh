@@ -235,6 +235,21 @@ if [ "$mode" = vm ]; then
 		cat "$T/nocap.out"
 	kill "$slow" 2>/dev/null
 	wait "$slow" 2>/dev/null
+	# A process name is any local user's choice: a get run under a name
+	# with a quote, a backslash and a terminal escape (held open by a
+	# slow reader) is listed escaped, and the table shows no control byte.
+	evil=$(printf 'ev"il\\\033[7m')
+	ln -s "$(command -v ktls-ctl)" "$T/$evil"
+	("$T/$evil" get -q --cafile "$C/ca.pem" "$U/big.bin" | (sleep 4 && cat >/dev/null)) &
+	ev=$!
+	sleep 2
+	ktls-ctl list --port "$port" --json >"$T/evil.json"
+	ktls-ctl list --port "$port" >"$T/evil.txt"
+	check "list --json: the name escaped" grep -qF '"command":"ev\"il\\\u001b[7m"' "$T/evil.json"
+	check "list: its control character replaced" grep -qF 'ev"il\?[7m' "$T/evil.txt"
+	esc=$(printf '\033')
+	check "list: no escape byte in either output" sh -c "! grep -q '$esc' $T/evil.json $T/evil.txt"
+	wait "$ev"
 	ktls-ctl status >"$T/status.out"
 	ktls-ctl status --json >"$T/status.json"
 	cat "$T/status.out"
