@@ -21,7 +21,7 @@ enum kind {
 	K_STALLED,   /* a ClientHello, part of it or all, then silence */
 	K_RAW,	     /* a TCP connection that sends nothing */
 	K_MALFORMED, /* a malformed request head, expecting its status and the close */
-	K_IDLE,	     /* a handshake, then nothing */
+	K_IDLE,	     /* a HEAD request (so the handshake is over at both ends), then nothing */
 	K_KEEPALIVE, /* one download on a kept connection, then nothing */
 	K_NOREAD,    /* asks for a large file and reads none of it */
 };
@@ -52,8 +52,8 @@ struct world {
 	struct sockaddr_in server;
 	const uint8_t *file;
 	size_t file_len;
-	char request[512], request_ka[512], request_big[512];
-	size_t request_len, request_ka_len, request_big_len;
+	char request[512], request_ka[512], request_big[512], request_head[512];
+	size_t request_len, request_ka_len, request_big_len, request_head_len;
 	uint8_t hello[2048]; /* a ClientHello, for the stalled ones */
 	size_t hello_len;
 };

@@ -257,20 +257,20 @@ void abuse_step(struct world *w, struct peer *p)
 				bool refusable = p->kind == K_SLOWLORIS || p->kind == K_IDLE;
 				return end(p, false, refusable, !refusable);
 			}
-			p->t_up = abuse_now();
-			p->st = p->kind == K_SLOWLORIS ? P_TRICKLE
-				: p->kind == K_IDLE    ? P_WAIT
-						       : P_SEND;
-			p->next_byte = p->t_up;
+			p->t_up = p->kind == K_IDLE ? 0 : abuse_now(); /* K_IDLE: at its answer */
+			p->st = p->kind == K_SLOWLORIS ? P_TRICKLE : P_SEND;
+			p->next_byte = abuse_now();
 			break;
 		case P_SEND: {
 			/* Normal: the request; malformed: its head (long ones made again). */
 			static char text[9000];
 			const char *b = p->kind == K_KEEPALIVE ? w->request_ka
 					: p->kind == K_NOREAD  ? w->request_big
+					: p->kind == K_IDLE    ? w->request_head
 							       : w->request;
 			size_t len = p->kind == K_KEEPALIVE ? w->request_ka_len
 				     : p->kind == K_NOREAD  ? w->request_big_len
+				     : p->kind == K_IDLE    ? w->request_head_len
 							    : w->request_len;
 			if (p->kind == K_MALFORMED) {
 				len = malformed_bytes(p->variant, (uint64_t)p->fd + 7, text);
@@ -316,6 +316,11 @@ void abuse_step(struct world *w, struct peer *p)
 			}
 			if (p->kind == K_MALFORMED) {
 				p->st = P_DRAIN;
+				break;
+			}
+			if (p->kind == K_IDLE && p->status == 200) {
+				p->t_up = abuse_now();
+				p->st = P_WAIT;
 				break;
 			}
 			if (p->status != 200) {

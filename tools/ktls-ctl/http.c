@@ -21,17 +21,6 @@ static long head_length(const char *buf, size_t len)
 	return len >= HTTP_MAX_HEAD ? -431 : 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decodes the path of an origin-form target and resolves "." and
  * ".." segments into out (no leading slash). 0, or minus a status.
@@ -43,8 +32,8 @@ static int normalise_path(struct cur t, char *out, size_t outsz)
 	for (size_t i = 0; i < t.n; i++) {
 		char ch = t.p[i];
 		if (ch == '%') {
-			int hi = i + 2 < t.n ? hexval(t.p[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(t.p[i + 2]) : -1;
+			int hi = i + 2 < t.n ? hex_digit(t.p[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(t.p[i + 2]) : -1;
 			if (lo < 0)
 				return -400;
 			ch = (char)(hi << 4 | lo);

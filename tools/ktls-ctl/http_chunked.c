@@ -7,6 +7,7 @@
  * input makes it hold or wait for more than a head's worth.
  */
 #include "http.h"
+#include "http_cur.h"
 
 enum {
 	CH_SIZE,      /* hex digits of a chunk size */
@@ -23,17 +24,6 @@ enum {
 
 #define CH_MAX_LINE 4096
 
-static int hexdigit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool is_ctl(char ch)
 {
 	return ((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f;
@@ -44,7 +34,7 @@ static bool frame_byte(struct http_chunked *d, char ch)
 {
 	switch (d->state) {
 	case CH_SIZE: {
-		int h = hexdigit(ch);
+		int h = hex_digit(ch);
 		if (h >= 0) {
 			if (++d->digits > 16)
 				return false;

@@ -94,6 +94,18 @@ static inline bool cur_u64(struct cur c, uint64_t *v)
 	return true;
 }
 
+/* A hex digit's value, or -1. */
+static inline int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 /* Whether the text has a control character (bare CR, NUL, DEL...) in it. */
 static inline bool has_ctl(struct cur c)
 {

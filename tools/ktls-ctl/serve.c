@@ -78,8 +78,9 @@ static void usage(FILE *f)
 		"                           (default 10000)\n"
 		"  --max-connections-per-ip N\n"
 		"                           at most N from one address, an IPv6 /64 (default 64)\n"
-		"  --max-handshakes N       handshakes in flight at once; when full, the oldest\n"
-		"                           (if 0.25 s or older) is dropped (default 256)\n"
+		"  --max-handshakes N       handshakes in flight at once; when full, the one\n"
+		"                           silent longest (0.5 s at least) is dropped\n"
+		"                           (default 256)\n"
 		"  --max-handshakes-per-ip N\n"
 		"                           handshakes in flight from one address (default 16)\n"
 		"  --handshake-timeout S    the whole handshake, from the accept (default 10)\n"
@@ -160,6 +161,8 @@ static int serve_loop(struct server *s)
 					continue;
 				if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					cl->readable = true;
+				if (evs[i].events & EPOLLIN)
+					serve_handshake_heard(s, cl);
 				serve_drive(s, cl);
 				if (cl->st == ST_CLOSED)
 					serve_client_free(s, cl);

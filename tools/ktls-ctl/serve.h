@@ -57,10 +57,11 @@ struct tq {
 	int64_t timeout; /* ms */
 };
 
-/* A handshake this old (ms) may be dropped to make room for a new one: a
- * well-behaved client needs one round trip, and newcomers wait at most
- * this long behind a burst of stalled ones. */
-#define SERVE_HS_STALLED 250
+/* A handshake that has heard nothing from its client for this long (ms)
+ * may be dropped to make room for a new one: a well-behaved client answers
+ * within a round trip, and a newcomer waits at most this long behind a
+ * burst of stalled ones. */
+#define SERVE_HS_STALLED 500
 /* After EMFILE/ENFILE, accepting waits this long (ms) before trying again. */
 #define SERVE_FD_BACKOFF 100
 
@@ -89,6 +90,9 @@ struct client {
 	struct ipent *ip;
 	struct client *prev, *next;   /* every connection */
 	struct client *tprev, *tnext; /* its deadline queue */
+	struct client *hprev, *hnext; /* handshakes, the least recently heard first */
+	bool in_hs;		      /* in that list */
+	int64_t heard;		      /* ms: its last input in the handshake */
 	enum tqueue q;
 	int64_t born, deadline; /* ms */
 	struct reqbuf *rb;
@@ -127,7 +131,8 @@ struct server {
 	bool fd_short;	      /* in an episode of EMFILE/ENFILE */
 	int64_t paused_until; /* ms: no accept before (descriptor back-off) */
 	struct client *clients;
-	struct client *doomed; /* to free once the events in hand are handled */
+	struct client *doomed;		  /* to free once the events in hand are handled */
+	struct client *hs_head, *hs_tail; /* handshakes by last input */
 	struct tq q[Q_COUNT];
 	struct ipent **ipb;
 	size_t ipmask;
@@ -171,6 +176,8 @@ void serve_accept(struct server *s);
 void serve_listener_update(struct server *s);
 /* cl's handshake is over (done or failed): its address has one less. */
 void serve_handshake_over(struct server *s, struct client *cl);
+/* Input arrived for cl's handshake: it is not stalled. */
+void serve_handshake_heard(struct server *s, struct client *cl);
 /* cl is gone: its address has one connection less. */
 void serve_address_release(struct server *s, struct client *cl);
 

@@ -4,10 +4,11 @@
  * limits: connections and handshakes per address (an IPv4 address, or an
  * IPv6 /64, which one host usually holds whole), the global cap on
  * connections (the newest is refused; established ones are not touched)
- * and on handshakes in flight (the oldest, once in flight for a quarter
- * of a second, is dropped to make room; until one is, accepting waits, so
- * that stalled clients alone cannot fill it for the handshake deadline,
- * and a burst of them delays a newcomer by that quarter at most). Out of
+ * and on handshakes in flight (the one whose client has been silent
+ * longest, half a second at least, is dropped to make room; until one is,
+ * accepting waits, so that stalled clients alone cannot fill it for the
+ * handshake deadline, and a burst of them delays a newcomer by that half
+ * second at most, while a slow but live handshake keeps its place). Out of
  * descriptors, the listener is paused for a short back-off, never spun on,
  * and the episode logged once.
  */
@@ -95,9 +96,45 @@ static void ip_put(struct server *s, struct ipent *e)
 	free(e);
 }
 
+static void hs_unlink(struct server *s, struct client *cl)
+{
+	if (!cl->in_hs)
+		return;
+	if (cl->hprev)
+		cl->hprev->hnext = cl->hnext;
+	else
+		s->hs_head = cl->hnext;
+	if (cl->hnext)
+		cl->hnext->hprev = cl->hprev;
+	else
+		s->hs_tail = cl->hprev;
+	cl->hprev = cl->hnext = NULL;
+	cl->in_hs = false;
+}
+
+static void hs_append(struct server *s, struct client *cl)
+{
+	cl->heard = serve_now();
+	cl->hprev = s->hs_tail;
+	if (s->hs_tail)
+		s->hs_tail->hnext = cl;
+	else
+		s->hs_head = cl;
+	s->hs_tail = cl;
+	cl->in_hs = true;
+}
+
+void serve_handshake_heard(struct server *s, struct client *cl)
+{
+	if (!cl->in_hs)
+		return;
+	hs_unlink(s, cl);
+	hs_append(s, cl);
+}
+
 void serve_handshake_over(struct server *s, struct client *cl)
 {
-	(void)s;
+	hs_unlink(s, cl);
 	if (cl->ip && cl->st == ST_HANDSHAKE && cl->ip->handshakes)
 		cl->ip->handshakes--;
 }
@@ -112,11 +149,11 @@ void serve_address_release(struct server *s, struct client *cl)
 	cl->ip = NULL;
 }
 
-/* The oldest handshake, if stalled long enough to be dropped for room. */
+/* The handshake silent longest, if long enough to be dropped for room. */
 static struct client *stalled_handshake(struct server *s)
 {
-	struct client *old = s->q[Q_HANDSHAKE].head;
-	return old && serve_now() - old->born >= SERVE_HS_STALLED ? old : NULL;
+	struct client *old = s->hs_head;
+	return old && serve_now() - old->heard >= SERVE_HS_STALLED ? old : NULL;
 }
 
 static bool handshake_room(struct server *s)
@@ -173,18 +210,21 @@ static bool admitted(struct server *s, struct ipent *ip)
 static void client_start(struct server *s, int fd, const struct sockaddr_storage *ss,
 			 struct ipent *ip)
 {
+	/* handshake_room() held before this accept: if the table is full,
+	 * a stalled handshake gives way. */
+	struct client *old = s->q[Q_HANDSHAKE].n >= s->max_hs ? stalled_handshake(s) : NULL;
 	struct client *cl = calloc(1, sizeof(*cl));
 	if (cl)
 		cl->c = ktls_conn_new(s->cfg, fd, NULL);
-	if (!cl || !cl->c) {
+	if (!cl || !cl->c || (s->q[Q_HANDSHAKE].n >= s->max_hs && !old)) {
+		if (cl)
+			ktls_conn_free(cl->c);
 		free(cl);
 		close(fd);
 		ip_put(s, ip);
 		return;
 	}
-	if (s->q[Q_HANDSHAKE].n >= s->max_hs) {
-		/* handshake_room() held before this accept: the oldest is stalled. */
-		struct client *old = stalled_handshake(s);
+	if (old) {
 		s->n.hs_dropped++;
 		serve_warn(s, "ktls-ctl serve: %s: handshake dropped to make room (%u in flight)",
 			   old->peer, s->q[Q_HANDSHAKE].n);
@@ -201,6 +241,7 @@ static void client_start(struct server *s, int fd, const struct sockaddr_storage
 	ip->handshakes++;
 	cl->born = serve_now();
 	serve_timer(s, cl, Q_HANDSHAKE);
+	hs_append(s, cl);
 	addr_text(ss, cl->peer, sizeof(cl->peer));
 	cl->next = s->clients;
 	if (s->clients)

@@ -52,7 +52,9 @@ static bool put(char *out, size_t n, size_t *at, const char *piece, size_t len)
 	return true;
 }
 
-const char *text_json(char *out, size_t n, const char *s)
+/* The UTF-8 text s for JSON (json) or a terminal: what each character
+ * becomes, cut only between whole pieces. */
+static const char *utf8_out(char *out, size_t n, const char *s, bool json)
 {
 	size_t at = 0;
 	const unsigned char *p = (const unsigned char *)s;
@@ -61,34 +63,14 @@ const char *text_json(char *out, size_t n, const char *s)
 		char esc[8];
 		uint32_t cp;
 		size_t len = utf8_seq(p, &cp);
-		if (!len) {
-			room = put(out, n, &at, "\\ufffd", 6);
-			p++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\')
+		if (!len)
+			room = json ? put(out, n, &at, "\\ufffd", 6) : put(out, n, &at, "?", 1);
+		else if (json && (cp == '"' || cp == '\\'))
 			room = put(out, n, &at, cp == '"' ? "\\\"" : "\\\\", 2);
-		else if (is_control(cp))
+		else if (is_control(cp) && json)
 			room = put(out, n, &at, esc,
 				   (size_t)snprintf(esc, sizeof(esc), "\\u%04x", cp));
-		else
-			room = put(out, n, &at, (const char *)p, len);
-		p += len;
-	}
-	if (n)
-		out[at] = '\0';
-	return out;
-}
-
-const char *text_terminal(char *out, size_t n, const char *s)
-{
-	size_t at = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	bool room = n > 0;
-	while (room && *p) {
-		uint32_t cp;
-		size_t len = utf8_seq(p, &cp);
-		if (!len || is_control(cp))
+		else if (is_control(cp))
 			room = put(out, n, &at, "?", 1);
 		else
 			room = put(out, n, &at, (const char *)p, len);
@@ -97,6 +79,16 @@ const char *text_terminal(char *out, size_t n, const char *s)
 	if (n)
 		out[at] = '\0';
 	return out;
+}
+
+const char *text_json(char *out, size_t n, const char *s)
+{
+	return utf8_out(out, n, s, true);
+}
+
+const char *text_terminal(char *out, size_t n, const char *s)
+{
+	return utf8_out(out, n, s, false);
 }
 
 const char *text_log(char *out, size_t n, const char *s)
