@@ -178,8 +178,25 @@ KTLS_API int ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mo
  * a list refuses clients offering none of them (no_application_protocol). */
 KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *const *protos, size_t n);
 
-/* The record_size_limit (RFC 8449) we announce, 64..16385; default 16385. */
+/* The record_size_limit (RFC 8449) we announce, 64..16385; default 16385.
+ * The peer's limit binds what we send on every path: kernel TX honours it
+ * through TLS_TX_MAX_PAYLOAD_LEN where the kernel has it, else that
+ * connection's TX stays in the userspace record layer. A limit of ours
+ * below 16385 keeps RX in userspace, where it is enforced. */
 KTLS_API int ktls_config_set_record_size_limit(struct ktls_config *cfg, unsigned limit);
+
+/* The largest handshake message taken from a peer, 16 KiB..2^24-1 bytes;
+ * larger ones get decode_error. The default (132 KiB) admits the largest
+ * ClientHello the syntax allows; a server may lower it to bound memory.
+ * Buffers grow with what arrives, never to the limit up front. */
+KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *cfg, size_t bytes);
+
+/* Client: whether the server's certificate must match the server name
+ * (default 1). A client under KTLS_VERIFY_PEER with no server name fails
+ * its handshake with -EINVAL unless this is 0 (chain checked, name not).
+ * A name that is an IP literal sends no SNI and is checked against the
+ * certificate's IP addresses. */
+KTLS_API int ktls_config_set_check_host(struct ktls_config *cfg, int check);
 
 /* Server: NewSessionTicket messages to send after the handshake (default 0).
  * Resumption is not implemented yet, so these tickets are never accepted

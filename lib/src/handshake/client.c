@@ -2,6 +2,7 @@
 /* The client's handshake (RFC 8446 2, 4): ClientHello out, then one state
  * per message the server sends. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
@@ -19,14 +20,15 @@ static bool is_ip_literal(const char *name)
 static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 {
 	const struct ktls_config *c = hs->cfg;
-	uint8_t pub[KTLS_KEX_MAX_PUB];
-	size_t pub_len;
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
-	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, &pub_len);
+	/* A HelloRetryRequest that names no group (a cookie alone) keeps the
+	 * share we sent: the second ClientHello changes only what the HRR
+	 * asks for (4.1.2). */
+	int err = 0;
+	if (!hs->kex)
+		err = ktls_kex_keygen(hs->group, &hs->kex, hs->kex_pub, &hs->kex_pub_len);
 	if (err)
 		return err;
-	struct ktls_share share = {hs->group, {pub, pub_len}};
+	struct ktls_share share = {hs->group, {hs->kex_pub, hs->kex_pub_len}};
 	/* SNI carries host names only, never address literals (RFC 6066 3). */
 	hs->sent_sni = hs->server_name && !is_ip_literal(hs->server_name);
 	struct ktls_client_hello_params p = {
@@ -46,6 +48,7 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.alpn_len = c->alpn_len,
 		.record_size_limit = c->record_size_limit,
 		.cookie = cookie,
+		.extra = hs->test_extra_ext,
 	};
 	struct ktls_buf m;
 	ktls_buf_init(&m);
@@ -57,6 +60,11 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 
 int ktls_hs_client_start(struct ktls_hs *hs)
 {
+	/* Verifying a certificate means verifying it names someone. */
+	if (hs->cfg->verify != KTLS_VERIFY_NONE && hs->cfg->check_host && !hs->server_name)
+		return ktls_hs_fail(hs, -EINVAL,
+				    "no server name to check the certificate against: give one, "
+				    "or choose KTLS_VERIFY_NONE or ktls_config_set_check_host(0)");
 	/* A random legacy_session_id turns on middlebox compatibility mode. */
 	hs->session_id_len = 32;
 	if (RAND_bytes(hs->client_random, KTLS_RANDOM_LEN) != 1 ||
@@ -99,13 +107,21 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (sh.hrr) {
 		if (hs->did_hrr)
 			return FAIL(hs, KTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-		if (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group)
+		if (sh.has_share &&
+		    (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group))
 			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 				    "HelloRetryRequest asks for group %#06x, which it cannot",
 				    sh.group);
+		if (!sh.has_share && !sh.cookie.len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "HelloRetryRequest that would change nothing");
 		hs->suite = ktls_suite_get(sh.suite);
 		hs->did_hrr = true;
-		hs->group = sh.group;
+		if (sh.has_share) {
+			EVP_PKEY_free(hs->kex);
+			hs->kex = NULL;
+			hs->group = sh.group;
+		}
 		/* ClientHello1 becomes message_hash, then HRR joins (4.4.1). */
 		if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)) ||
 		    (err = ktls_transcript_hrr(&hs->th)) ||
@@ -188,7 +204,8 @@ static int on_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (cm.n_certs == 0)
 		return FAIL(hs, KTLS_ALERT_DECODE_ERROR, "server sent no certificate");
 	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs,
-			       hs->server_name, true, &hs->peer_cert, &why);
+			       hs->cfg->check_host ? hs->server_name : NULL, true, &hs->peer_cert,
+			       &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "server certificate: %s", why);
 	hs->state = HS_C_WAIT_CV;

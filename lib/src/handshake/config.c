@@ -36,6 +36,8 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	c->n_sigalgs = 6;
 	c->verify = role == KTLS_CLIENT ? KTLS_VERIFY_PEER : KTLS_VERIFY_NONE;
 	c->record_size_limit = 16385;
+	c->max_hs_msg = KTLS_MAX_HS_MSG_DEFAULT;
+	c->check_host = true;
 	c->offload = KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX;
 	return c;
 }
@@ -233,5 +235,23 @@ KTLS_API int ktls_config_set_offload(struct ktls_config *c, unsigned directions)
 	if (directions & ~(KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX))
 		return -EINVAL;
 	c->offload = directions;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *c, size_t bytes)
+{
+	/* Below 16 KiB a certificate chain would not fit; above 2^24 - 1 the
+	 * length field cannot say it. */
+	if (bytes < 16384 || bytes > 0xffffff)
+		return -EINVAL;
+	c->max_hs_msg = bytes;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_check_host(struct ktls_config *c, int check)
+{
+	if (c->role != KTLS_CLIENT)
+		return -EINVAL;
+	c->check_host = check != 0;
 	return 0;
 }

@@ -41,12 +41,19 @@ struct ktls_hs {
 	uint8_t client_random[KTLS_RANDOM_LEN];
 	uint8_t session_id[32];
 	size_t session_id_len;
-	bool did_hrr, ccs_sent, cert_requested, sent_sni;
+	bool did_hrr, ccs_sent, ccs_received, cert_requested, sent_sni;
+	bool peer_canceled; /* user_canceled received: close_notify follows */
+	/* Server: the client offered 0-RTT, which we decline: its early data
+	 * is skipped, up to early_budget bytes (RFC 8446 4.2.10). */
+	bool early_skip;
+	size_t early_budget;
 	uint16_t peer_record_size_limit;
 
 	const struct ktls_suite *suite;
 	uint16_t group, sigalg;
-	EVP_PKEY *kex; /* our ephemeral private key */
+	EVP_PKEY *kex; /* our ephemeral private key, freed once used */
+	uint8_t kex_pub[KTLS_KEX_MAX_PUB];
+	size_t kex_pub_len;
 	struct ktls_transcript th;
 	struct ktls_keysched ks;
 	uint8_t c_hs[KTLS_MAX_HASH], s_hs[KTLS_MAX_HASH];
@@ -67,9 +74,17 @@ struct ktls_hs {
 	uint16_t peer_sigalgs[KTLS_MAX_LIST]; /* client: from CertificateRequest */
 	size_t n_peer_sigalgs;
 	X509 *peer_cert;
+
+	/* Tests only: raw extensions appended to our ClientHello (an offer
+	 * this library never makes itself, such as early_data). */
+	struct ktls_bytes test_extra_ext;
 };
 
 struct ktls_hs_msg;
+
+/* Protected early data a server skips at most (it offers no
+ * max_early_data_size; OpenSSL's default budget). */
+#define KTLS_EARLY_SKIP 16384u
 
 /* Records the failure, queues the alert, and returns the error. */
 int ktls_hs_fail(struct ktls_hs *hs, int err, const char *fmt, ...)

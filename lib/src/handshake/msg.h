@@ -55,7 +55,10 @@ struct ktls_share {
 	struct ktls_bytes pub;
 };
 
+/* A ClientHello's lists keep only values this library implements (each
+ * once, in the client's order), so they never need more room than that. */
 struct ktls_client_hello {
+	uint16_t legacy_version;
 	uint8_t random[KTLS_RANDOM_LEN];
 	struct ktls_bytes session_id;
 	uint16_t suites[KTLS_MAX_LIST];
@@ -77,7 +80,8 @@ struct ktls_client_hello {
 	uint16_t record_size_limit; /* 0 if absent */
 	struct ktls_bytes cookie;
 	bool psk_dhe_ke;
-	bool has_psk; /* pre_shared_key: must be last */
+	bool early_data; /* offered 0-RTT (which we never accept) */
+	bool has_psk;	 /* pre_shared_key: must be last */
 };
 
 struct ktls_server_hello {
@@ -87,6 +91,7 @@ struct ktls_server_hello {
 	uint16_t suite;
 	uint16_t version; /* from supported_versions */
 	uint16_t group;	  /* SH: share's group; HRR: selected group */
+	bool has_share;	  /* an HRR may carry a cookie alone */
 	struct ktls_bytes pub;
 	struct ktls_bytes cookie;
 };
@@ -147,6 +152,7 @@ struct ktls_client_hello_params {
 	size_t alpn_len;
 	uint16_t record_size_limit;
 	struct ktls_bytes cookie;
+	struct ktls_bytes extra; /* raw extensions appended (tests) */
 };
 void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello_params *p);
 
@@ -185,11 +191,34 @@ void ktls_new_session_ticket_encode(struct ktls_buf *b, const struct ktls_new_se
 int ktls_key_update_decode(int *requested, const uint8_t *body, size_t len, const char **why);
 void ktls_key_update_encode(struct ktls_buf *b, int requested);
 
-/* Extension block helper: iterates extensions, refusing duplicates. */
+/* An Alert record's plaintext: its description, or decode_error (not two
+ * bytes) or unexpected_message (empty). */
+int ktls_alert_decode(const uint8_t *body, size_t len, int *desc, const char **why);
+
+/* Extension block helper: iterates extensions, refusing duplicates. A bit
+ * per extension type (8 KiB) makes duplicates cheap to find however many
+ * extensions a message carries: memory is bounded by the message's size,
+ * never by a count. */
+#define KTLS_U16_SET_WORDS (65536 / 64)
+struct ktls_u16_set {
+	uint64_t w[KTLS_U16_SET_WORDS];
+};
+/* Adds v; returns whether it was there already. */
+static inline bool ktls_u16_set_add(struct ktls_u16_set *s, uint16_t v)
+{
+	uint64_t bit = 1ull << (v % 64);
+	bool had = s->w[v / 64] & bit;
+	s->w[v / 64] |= bit;
+	return had;
+}
+static inline bool ktls_u16_set_has(const struct ktls_u16_set *s, uint16_t v)
+{
+	return s->w[v / 64] & (1ull << (v % 64));
+}
+
 struct ktls_ext_iter {
 	struct ktls_rd block;
-	uint16_t seen[64];
-	size_t n_seen;
+	struct ktls_u16_set seen;
 };
 /* Starts on the extensions block at r, which must end the message. */
 int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why);

@@ -104,6 +104,9 @@ static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 	if (err)
 		return err;
 	err = ktls_kex_derive(hs->group, hs->kex, share->pub.p, share->pub.len, ecdhe, &n);
+	/* Forward secrecy: the ephemeral key is gone once used. */
+	EVP_PKEY_free(hs->kex);
+	hs->kex = NULL;
 	if (err)
 		return ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
 				    hs->group);
@@ -181,6 +184,14 @@ static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	int err = ktls_client_hello_decode(&ch, m->body, m->len, &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "ClientHello: %s", why);
+	/* We never accept 0-RTT: what the client sent early is skipped, but
+	 * after a HelloRetryRequest only until the second ClientHello, which
+	 * must not offer it again (4.2.10). */
+	if (hs->did_hrr && ch.early_data)
+		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+			    "second ClientHello offers early data (4.2.10)");
+	hs->early_skip = ch.early_data;
+	hs->early_budget = ch.early_data ? KTLS_EARLY_SKIP : 0;
 	if (!ch.has_sigalgs)
 		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
 			    "ClientHello: no signature_algorithms");
