@@ -27,6 +27,10 @@ wait_listen() { # port: an IPv4 listener (gnutls-serv binds IPv6 first, then IPv
 	done
 	return 1
 }
+next_port() { # the next port nobody listens on (other runs may share the machine)
+	port=$((port + 1))
+	while [ -n "$(ss -Hltn "sport = :$port")" ]; do port=$((port + 1)); done
+}
 stop_server() { [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; }; srv_pid=""; }
 result() { # name ok(0/1) detail
 	if [ "$2" = 0 ]; then
@@ -47,7 +51,7 @@ client_case() {
 	local srv=()
 	while [ "$1" != -- ]; do srv+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { { echo "server did not start: ${srv[*]}"; cat "$work/srv"; } >"$work/out"; result "$name" 1; stop_server; return; }
@@ -63,7 +67,7 @@ server_case() {
 	local ours=()
 	while [ "$1" != -- ]; do ours+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	timeout 20 "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }

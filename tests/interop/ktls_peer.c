@@ -80,11 +80,19 @@ static int receive(int fd, struct ktls_rec_dir *rd, const struct ktls_config *cf
 			return (int)m;
 		if (type == KTLS_CT_HANDSHAKE) {
 			/* Post-handshake: the library hands tickets to our callback. */
-			int ku;
-			const char *why;
-			int err = ktls_post_handshake(cfg, plain, (size_t)m, &ku, &why);
-			if (err)
-				return err;
+			struct ktls_rd r = ktls_rd_make(plain, (size_t)m);
+			while (ktls_rd_left(&r)) {
+				int ku;
+				const char *why;
+				uint8_t t = ktls_rd_u8(&r);
+				struct ktls_rd body = ktls_rd_block(&r, 3);
+				if (!ktls_rd_ok(&r))
+					return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
+				int err = ktls_post_handshake_message(
+					cfg, t, body.p, ktls_rd_left(&body), &ku, &why);
+				if (err)
+					return err;
+			}
 			continue;
 		}
 		if (type == KTLS_CT_ALERT)

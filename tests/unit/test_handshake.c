@@ -349,42 +349,32 @@ START_TEST(tickets_and_post_handshake)
 	ktls_rec_clear(&srd);
 	ktls_rec_clear(&swr);
 
-	/* Post-handshake parsing on its own. */
-	struct ktls_buf m;
-	ktls_buf_init(&m);
+	/* Post-handshake messages on their own (reassembly and the rules
+	 * across records are the connection's: test_peer). */
 	uint8_t nonce[1] = {0}, t[32] = {0};
 	struct ktls_new_session_ticket nst = {7200, 1, {nonce, 1}, {t, 32}};
-	ktls_new_session_ticket_encode(&m, &nst);
+	struct ktls_buf m;
+	ktls_buf_init(&m);
 	ktls_new_session_ticket_encode(&m, &nst);
 	int ku;
 	const char *why;
 	tickets = 0;
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why), 0);
-	ck_assert_uint_eq(tickets, 2);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, m.base[0], m.base + 4, m.len - 4, &ku, &why), 0);
+	ck_assert_uint_eq(tickets, 1);
 	ck_assert_int_eq(ku, -1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why), 0);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(sc, m.base[0], m.base + 4, m.len - 4, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	static const uint8_t one = 1, two = 2, trunc[2] = {0, 0};
+	ck_assert_int_eq(ktls_post_handshake_message(sc, KTLS_HS_KEY_UPDATE, &one, 1, &ku, &why),
+			 0);
 	ck_assert_int_eq(ku, 1);
-	/* KeyUpdate not last in its record, two KeyUpdates, a bad value, a
-	 * truncated message, a ClientHello after the handshake. */
-	ktls_new_session_ticket_encode(&m, &nst);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 0);
-	ktls_key_update_encode(&m, 0);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	static const uint8_t bad_value[] = {24, 0, 0, 1, 2}, trunc[] = {24, 0, 0, 2, 0},
-			     hello[] = {1, 0, 0, 0};
-	ck_assert_int_eq(ktls_post_handshake(cc, bad_value, 5, &ku, &why),
+	ck_assert_int_eq(ktls_post_handshake_message(cc, KTLS_HS_KEY_UPDATE, &two, 1, &ku, &why),
 			 KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER));
-	ck_assert_int_eq(ktls_post_handshake(cc, trunc, 5, &ku, &why),
+	ck_assert_int_eq(ktls_post_handshake_message(cc, KTLS_HS_KEY_UPDATE, trunc, 2, &ku, &why),
 			 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
-	ck_assert_int_eq(ktls_post_handshake(cc, hello, 4, &ku, &why),
+	ck_assert_int_eq(ktls_post_handshake_message(cc, KTLS_HS_CLIENT_HELLO, NULL, 0, &ku, &why),
 			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
 	ktls_buf_free(&m);
 	ktls_hs_free(c);

@@ -10,11 +10,11 @@
 struct ktls_config;
 
 /*
- * Handles the handshake messages of one post-handshake record (plaintext,
- * possibly several messages). Sets *key_update to 0/1 if the record ended
- * with a KeyUpdate (update_requested), else -1. Alert errors with *why.
+ * Handles one whole post-handshake message (the connection reassembles
+ * them from records). Sets *key_update to 0/1 for a KeyUpdate
+ * (update_requested), else -1. Alert errors with *why.
  */
-int ktls_post_handshake(const struct ktls_config *cfg, const uint8_t *msgs, size_t len,
-			int *key_update, const char **why);
+int ktls_post_handshake_message(const struct ktls_config *cfg, uint8_t type, const uint8_t *body,
+				size_t len, int *key_update, const char **why);
 
 #endif
