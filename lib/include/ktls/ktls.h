@@ -243,6 +243,8 @@ KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs);
 KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs);	    /* NULL if none */
 KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs); /* server: client's SNI */
 KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
+/* The record_size_limit the peer announced (RFC 8449), 0 if none. */
+KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs);
 /* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
 

@@ -255,8 +255,7 @@ static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (err || (err = ktls_hs_flush(hs)) || (err = ktls_hs_set_read(hs, hs->s_ap)) ||
 	    (err = ktls_hs_set_write(hs, hs->c_ap)))
 		return err;
-	hs->state = HS_DONE;
-	return 0;
+	return ktls_hs_complete(hs);
 }
 
 static int on_certificate_request(struct ktls_hs *hs, const struct ktls_hs_msg *m)

@@ -245,6 +245,27 @@ int ktls_hs_derive_application(struct ktls_hs *hs)
 	return err;
 }
 
+int ktls_hs_complete(struct ktls_hs *hs)
+{
+	/* Both directions are done: keep what resumption and the exporter
+	 * need, and wipe every secret before them (forward secrecy): the
+	 * master secret, the handshake traffic secrets, and our copies of the
+	 * first application secrets (the record states keep their own). */
+	uint8_t th[KTLS_MAX_HASH];
+	int err = ktls_transcript_hash(&hs->th, th);
+	if (!err)
+		err = ktls_derive_secret(hs->suite, hs->ks.secret, "res master", th,
+					 hs->resumption);
+	ktls_keysched_wipe(&hs->ks);
+	OPENSSL_cleanse(hs->c_hs, sizeof(hs->c_hs));
+	OPENSSL_cleanse(hs->s_hs, sizeof(hs->s_hs));
+	OPENSSL_cleanse(hs->c_ap, sizeof(hs->c_ap));
+	OPENSSL_cleanse(hs->s_ap, sizeof(hs->s_ap));
+	if (!err)
+		hs->state = HS_DONE;
+	return err;
+}
+
 int ktls_hs_send_certificate(struct ktls_hs *hs, const struct ktls_cert *cert)
 {
 	struct ktls_buf m;
@@ -550,6 +571,10 @@ KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs)
 KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs)
 {
 	return hs->did_hrr;
+}
+KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs)
+{
+	return hs->peer_record_size_limit;
 }
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs)
 {

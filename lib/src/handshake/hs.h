@@ -108,6 +108,9 @@ int ktls_hs_derive_application(struct ktls_hs *hs);
 /* Checks the peer's Finished against the handshake secret base, then adds
  * it to the transcript. */
 int ktls_hs_check_finished(struct ktls_hs *hs, const uint8_t *base, const struct ktls_hs_msg *m);
+/* The handshake is over in both directions: derives the resumption master
+ * secret, wipes all earlier secrets, and moves to HS_DONE. */
+int ktls_hs_complete(struct ktls_hs *hs);
 void ktls_hs_keylog(struct ktls_hs *hs, const char *label, const uint8_t *secret);
 /* Signs CertificateVerify with our key and sends it. */
 int ktls_hs_send_cert_verify(struct ktls_hs *hs, uint16_t scheme);

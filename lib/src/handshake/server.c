@@ -306,10 +306,9 @@ static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 {
 	int err;
 	if ((err = ktls_hs_check_finished(hs, hs->c_hs, m)) ||
-	    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = send_tickets(hs)))
+	    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = ktls_hs_complete(hs)))
 		return err;
-	hs->state = HS_DONE;
-	return 0;
+	return send_tickets(hs);
 }
 
 static const struct ktls_hs_rule rules[] = {
