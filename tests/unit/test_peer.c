@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include "handshake/msg.h"
+#include "hspair.h"
 #include "rawpeer.h"
 
 static const uint8_t close_notify[2] = {1, KTLS_ALERT_CLOSE_NOTIFY};
@@ -280,6 +281,79 @@ START_TEST(plaintext_ccs_after_handshake)
 }
 END_TEST
 
+/* ---- The handshake over a socket: the engine's verdicts and alerts come
+ * through the socket driver (the cases themselves: test_conformance). ---- */
+
+/* A ClientHello as our client engine makes it (record framed). */
+static size_t client_hello(uint8_t *out, size_t cap)
+{
+	struct ktls_config *cc = ktls_config_new(KTLS_CLIENT);
+	ck_assert_int_eq(ktls_config_set_verify(cc, KTLS_VERIFY_NONE), 0);
+	struct ktls_hs *c = ktls_hs_new(cc, "x.test");
+	size_t used, len;
+	const uint8_t *p;
+	ck_assert_int_eq(ktls_hs_step(c, NULL, 0, &used), 0);
+	ktls_hs_output(c, &p, &len);
+	ck_assert_uint_le(len, cap);
+	memcpy(out, p, len);
+	ktls_hs_free(c);
+	ktls_config_free(cc);
+	return len;
+}
+
+/* The plaintext alert a raw end reads next, or -1. */
+static int plain_alert(int fd)
+{
+	uint8_t a[7];
+	return ktls_read_full(fd, a, 7) == 0 && a[0] == KTLS_CT_ALERT ? a[6] : -1;
+}
+
+START_TEST(handshake_over_socket)
+{
+	/* _i: 0 a server given a ClientHello of legacy_version 0x0300; 1 a
+	 * server given an empty alert; 2 a client given an empty alert; 3 a
+	 * client with no server name (nothing is sent). */
+	int fds[2];
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	struct ktls_config *cfg = ktls_config_new(_i < 2 ? KTLS_SERVER : KTLS_CLIENT);
+	if (_i < 2)
+		ck_assert_int_eq(ktls_config_add_cert_files(cfg, cert_path("server-ecdsa256.pem"),
+							    cert_path("server-ecdsa256.key")),
+				 0);
+	struct ktls_conn *c = ktls_conn_new(cfg, fds[0], _i == 2 ? "server.test" : NULL);
+	static const uint8_t empty_alert[] = {KTLS_CT_ALERT, 3, 3, 0, 0};
+	uint8_t ch[2048];
+	int want, alert = -1;
+	if (_i == 0) {
+		size_t n = client_hello(ch, sizeof(ch));
+		ch[9] = 3, ch[10] = 0;
+		ck_assert_int_eq(ktls_write_all(fds[1], ch, n), 0);
+		want = KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
+	} else {
+		if (_i != 3)
+			ck_assert_int_eq(ktls_write_all(fds[1], empty_alert, sizeof(empty_alert)),
+					 0);
+		want = _i == 3 ? -EINVAL : KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE);
+	}
+	ck_assert_int_eq(ktls_handshake(c), want);
+	ck_assert_int_eq(ktls_handshake(c), want); /* sticky */
+	if (_i == 2) {
+		/* The client's ClientHello came first, then its alert. */
+		uint8_t hdr[5];
+		ck_assert_int_eq(ktls_read_full(fds[1], hdr, 5), 0);
+		ck_assert_int_eq(hdr[0], KTLS_CT_HANDSHAKE);
+		ck_assert_int_eq(ktls_read_full(fds[1], ch, (size_t)hdr[3] << 8 | hdr[4]), 0);
+	}
+	shutdown(fds[0], SHUT_WR);
+	alert = plain_alert(fds[1]);
+	ck_assert_int_eq(alert, _i == 3 ? -1 : -want - KTLS_E_ALERT_SENT);
+	ktls_conn_free(c);
+	ktls_config_free(cfg);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("peer");
@@ -294,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, user_canceled_then_close);
 	tcase_add_test(tc, bad_record_mac);
 	tcase_add_test(tc, plaintext_ccs_after_handshake);
+	tcase_add_loop_test(tc, handshake_over_socket, 0, 4);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
