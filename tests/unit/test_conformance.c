@@ -529,7 +529,9 @@ START_TEST(big_client_hellos)
 	ch_free(&c);
 
 	/* pre_shared_key must be last: anything after it is illegal. */
-	static const uint8_t psk[] = {0, 0};
+	/* One identity (a ticket nobody issued) and its 32-byte binder. */
+	uint8_t psk[2 + 2 + 4 + 4 + 2 + 1 + 32] = {0, 10, 0, 4, 't', 'k', 't', '!',
+						   0, 0,  0, 9, 0,   33,  32};
 	for (int last = 0; last < 2; last++) {
 		ch_init(&c);
 		ext_basics(&c);

@@ -40,6 +40,12 @@ KTLS_API struct ktls_conn *ktls_conn_new(const struct ktls_config *cfg, int fd,
 	return c;
 }
 
+KTLS_API int ktls_conn_set_session(struct ktls_conn *c, const uint8_t *session, size_t len)
+{
+	return c->hs && c->state == C_HANDSHAKE ? ktls_hs_set_session(c->hs, session, len)
+						: -EINVAL;
+}
+
 KTLS_API void ktls_conn_free(struct ktls_conn *c)
 {
 	if (!c)

@@ -8,9 +8,23 @@
 #include "conn/posths.h"
 
 #include "common/config.h"
+#include "handshake/hs.h"
 
-int ktls_post_handshake_message(const struct ktls_config *cfg, uint8_t type, const uint8_t *body,
-				size_t len, int *key_update, const char **why)
+/* A ticket becomes a session for the application (when the handshake
+ * engine is there to say what it resumes: not for adopted connections). */
+static void hand_over(const struct ktls_config *cfg, const struct ktls_hs *hs,
+		      const struct ktls_new_session_ticket *t)
+{
+	struct ktls_buf blob;
+	ktls_buf_init(&blob);
+	if (hs && !ktls_hs_client_ticket(hs, t, &blob))
+		cfg->ticket_cb(cfg->ticket_arg, blob.base, blob.len, t->lifetime);
+	ktls_buf_free(&blob); /* wiped: it holds the PSK */
+}
+
+int ktls_post_handshake_message(const struct ktls_config *cfg, const struct ktls_hs *hs,
+				uint8_t type, const uint8_t *body, size_t len, int *key_update,
+				const char **why)
 {
 	struct ktls_new_session_ticket t;
 	int err;
@@ -24,7 +38,7 @@ int ktls_post_handshake_message(const struct ktls_config *cfg, uint8_t type, con
 		if ((err = ktls_new_session_ticket_decode(&t, body, len, why)))
 			return err;
 		if (cfg->ticket_cb)
-			cfg->ticket_cb(cfg->ticket_arg, t.ticket.p, t.ticket.len, t.lifetime);
+			hand_over(cfg, hs, &t);
 		return 0;
 	case KTLS_HS_KEY_UPDATE:
 		return ktls_key_update_decode(key_update, body, len, why);

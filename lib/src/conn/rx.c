@@ -60,7 +60,8 @@ static int on_handshake_record(struct ktls_conn *c, const uint8_t *p, size_t n)
 		if (key_update >= 0)
 			return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
 		const char *why;
-		int err = ktls_post_handshake_message(c->cfg, type, body, len, &key_update, &why);
+		int err = ktls_post_handshake_message(c->cfg, c->hs, type, body, len, &key_update,
+						      &why);
 		if (err)
 			return ktls_conn_fail(c, err);
 		ktls_buf_consume(&c->hsbuf, 4 + len);

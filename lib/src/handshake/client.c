@@ -50,10 +50,13 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.cookie = cookie,
 		.extra = hs->test_extra_ext,
 	};
+	ktls_hs_client_psk_params(hs, &p);
 	struct ktls_buf m;
 	ktls_buf_init(&m);
 	ktls_client_hello_encode(&m, &p);
-	err = ktls_hs_send(hs, &m);
+	err = m.bad ? -ENOMEM : ktls_hs_client_bind(hs, &m);
+	if (!err)
+		err = ktls_hs_send(hs, &m);
 	ktls_buf_free(&m);
 	return err ? err : ktls_hs_flush(hs);
 }
@@ -117,6 +120,11 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 				    "HelloRetryRequest that would change nothing");
 		hs->suite = ktls_suite_get(sh.suite);
 		hs->did_hrr = true;
+		/* A session of another hash cannot be offered again (4.1.4). */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (ps && ps->hash_len != hs->suite->hash_len)
+			ktls_session_clear(&hs->session);
 		if (sh.has_share) {
 			EVP_PKEY_free(hs->kex);
 			hs->kex = NULL;
@@ -131,7 +139,27 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return send_client_hello(hs, sh.cookie);
 	}
 
-	if (sh.group != hs->group)
+	if (sh.has_psk) {
+		/* Resumed: the one session we offered, with its hash; without a
+		 * share only if we offered psk_ke. */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (!ps || sh.psk_identity != 0)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello selects a PSK we did not offer");
+		if (ps->hash_len != ktls_suite_get(sh.suite)->hash_len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello resumes with a suite of another hash");
+		if (!sh.has_share && !(c->psk_modes & KTLS_PSK_KE))
+			return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+				    "ServerHello without key_share, psk_ke not offered");
+		hs->resumed = true;
+		if (!sh.has_share)
+			hs->group = 0; /* psk_ke: no (EC)DHE */
+	} else if (!sh.has_share) {
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
+	}
+	if (sh.has_share && sh.group != hs->group)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 			    "ServerHello key share is for a group we sent no share for");
 	if (!hs->did_hrr) {
@@ -143,12 +171,13 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return err;
 	uint8_t ecdhe[KTLS_KEX_MAX_SECRET];
 	size_t n = 0;
-	err = ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n);
-	if (err)
-		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
+	err = sh.has_share ? ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n)
+			   : 0;
 	EVP_PKEY_free(hs->kex);
 	hs->kex = NULL;
-	err = ktls_hs_derive_handshake(hs, ecdhe, n);
+	if (err)
+		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
+	err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
 	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 	if (!err)
 		err = ktls_hs_set_read(hs, hs->s_hs);
@@ -188,7 +217,8 @@ static int on_encrypted_extensions(struct ktls_hs *hs, const struct ktls_hs_msg 
 		/* Both sides sent it: our limit binds the server's records. */
 		hs->rd.max_plain = hs->cfg->record_size_limit - 1u;
 	}
-	hs->state = HS_C_WAIT_CERT_CR;
+	/* A resumed session was authenticated when it was made (2.2). */
+	hs->state = hs->resumed ? HS_C_WAIT_FINISHED : HS_C_WAIT_CERT_CR;
 	return 0;
 }
 

@@ -42,6 +42,7 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs)
 	free(hs->server_name);
 	EVP_PKEY_free(hs->kex);
 	X509_free(hs->peer_cert);
+	ktls_session_clear(&hs->session);
 	ktls_transcript_free(&hs->th);
 	ktls_rec_clear(&hs->rd);
 	ktls_rec_clear(&hs->wr);
@@ -208,7 +209,10 @@ void ktls_hs_keylog(struct ktls_hs *hs, const char *label, const uint8_t *secret
 int ktls_hs_derive_handshake(struct ktls_hs *hs, const uint8_t *ecdhe, size_t len)
 {
 	uint8_t th[KTLS_MAX_HASH];
-	int err = ktls_keysched_init(&hs->ks, hs->suite, NULL, 0);
+	/* The early secret: from the PSK when resuming, else from zeros. */
+	int err = hs->resumed ? ktls_keysched_init(&hs->ks, hs->suite, hs->session.psk,
+						   hs->session.psk_len)
+			      : ktls_keysched_init(&hs->ks, hs->suite, NULL, 0);
 	if (!err)
 		err = ktls_keysched_advance(&hs->ks, ecdhe, len);
 	if (!err)
@@ -257,6 +261,7 @@ int ktls_hs_complete(struct ktls_hs *hs)
 		err = ktls_derive_secret(hs->suite, hs->ks.secret, "res master", th,
 					 hs->resumption);
 	ktls_keysched_wipe(&hs->ks);
+	ktls_session_clear(&hs->session); /* the resumed PSK, or the one offered */
 	OPENSSL_cleanse(hs->c_hs, sizeof(hs->c_hs));
 	OPENSSL_cleanse(hs->s_hs, sizeof(hs->s_hs));
 	OPENSSL_cleanse(hs->c_ap, sizeof(hs->c_ap));

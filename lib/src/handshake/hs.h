@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keysched.h"
 #include "handshake/msg.h"
+#include "handshake/session.h"
 #include "record/record.h"
 
 enum ktls_hs_state {
@@ -74,6 +75,13 @@ struct ktls_hs {
 	uint16_t peer_sigalgs[KTLS_MAX_LIST]; /* client: from CertificateRequest */
 	size_t n_peer_sigalgs;
 	X509 *peer_cert;
+
+	/* Resumption: the client's session to offer, or the server's session
+	 * resumed (the PSK, offer psk_index), and whether it was. */
+	struct ktls_session session;
+	uint16_t psk_index;
+	bool psk_dhe; /* server: resumed with (EC)DHE (else psk_ke) */
+	bool resumed;
 
 	/* Tests only: raw extensions appended to our ClientHello (an offer
 	 * this library never makes itself, such as early_data). */
@@ -148,6 +156,18 @@ int ktls_hs_dispatch(struct ktls_hs *hs, const struct ktls_hs_rule *rules, size_
 int ktls_hs_client_start(struct ktls_hs *hs);
 int ktls_hs_client_message(struct ktls_hs *hs, const struct ktls_hs_msg *m);
 int ktls_hs_server_message(struct ktls_hs *hs, const struct ktls_hs_msg *m);
+
+/* Resumption (resume.c). Server: the first offered ticket this ClientHello
+ * may resume, its binder checked (1, 0 for none, < 0 fatal); tickets out.
+ * Client: the PSK offer's parameters, its binder once the ClientHello is
+ * encoded, and a received ticket as a session blob. */
+int ktls_hs_server_pick_psk(struct ktls_hs *hs, const struct ktls_client_hello *ch,
+			    const struct ktls_hs_msg *m);
+int ktls_hs_server_tickets(struct ktls_hs *hs);
+void ktls_hs_client_psk_params(struct ktls_hs *hs, struct ktls_client_hello_params *p);
+int ktls_hs_client_bind(struct ktls_hs *hs, struct ktls_buf *m);
+int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_session_ticket *t,
+			  struct ktls_buf *blob);
 
 /* For the connection layer: moves the application-epoch record
  * protection out of a finished handshake. */

@@ -55,6 +55,14 @@ struct ktls_share {
 	struct ktls_bytes pub;
 };
 
+/* One offered PSK of a ClientHello's pre_shared_key (4.2.11). */
+struct ktls_psk_offer {
+	struct ktls_bytes identity;
+	uint32_t obfuscated_age;
+	struct ktls_bytes binder;
+};
+#define KTLS_MAX_PSKS 4 /* offers looked at; more are legal and skipped */
+
 /* A ClientHello's lists keep only values this library implements (each
  * once, in the client's order), so they never need more room than that. */
 struct ktls_client_hello {
@@ -79,9 +87,13 @@ struct ktls_client_hello {
 	bool has_alpn;
 	uint16_t record_size_limit; /* 0 if absent */
 	struct ktls_bytes cookie;
-	bool psk_dhe_ke;
+	bool psk_dhe_ke, psk_ke;
 	bool early_data; /* offered 0-RTT (which we never accept) */
 	bool has_psk;	 /* pre_shared_key: must be last */
+	struct ktls_psk_offer psks[KTLS_MAX_PSKS];
+	size_t n_psks;
+	size_t binders_at; /* offset in the body of the binders list: the
+			    * ClientHello up to there is what binders cover */
 };
 
 struct ktls_server_hello {
@@ -92,6 +104,8 @@ struct ktls_server_hello {
 	uint16_t version; /* from supported_versions */
 	uint16_t group;	  /* SH: share's group; HRR: selected group */
 	bool has_share;	  /* an HRR may carry a cookie alone */
+	bool has_psk;	  /* pre_shared_key: the server resumes */
+	uint16_t psk_identity;
 	struct ktls_bytes pub;
 	struct ktls_bytes cookie;
 };
@@ -153,6 +167,13 @@ struct ktls_client_hello_params {
 	uint16_t record_size_limit;
 	struct ktls_bytes cookie;
 	struct ktls_bytes extra; /* raw extensions appended (tests) */
+	bool psk_ke;		 /* offer psk_ke besides psk_dhe_ke */
+	/* A PSK to offer (identity.len > 0): pre_shared_key goes last with a
+	 * zero binder of binder_len bytes, the message's last bytes, for the
+	 * caller to fill in once the rest is hashed. */
+	struct ktls_bytes psk_identity;
+	uint32_t psk_age;
+	size_t binder_len;
 };
 void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello_params *p);
 

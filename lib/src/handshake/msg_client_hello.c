@@ -123,7 +123,49 @@ static int ext_alpn(struct ktls_client_hello *ch, struct ktls_rd *e, const char 
 struct ch_sets {
 	struct ktls_ext_iter it;
 	struct ktls_u16_set groups, share_groups;
+	const uint8_t *body; /* where the message body starts */
 };
+
+/* pre_shared_key (4.2.11): identities, then as many binders; the first
+ * few are kept, and where the binders start (they are not covered by the
+ * binders themselves). */
+static int ext_pre_shared_key(struct ktls_client_hello *ch, struct ktls_rd *e, const uint8_t *body,
+			      const char **why)
+{
+	struct ktls_rd ids = ktls_rd_block(e, 2);
+	if (!ktls_rd_ok(&ids) || ktls_rd_left(&ids) < 7)
+		return DECODE_ERR("pre_shared_key: bad identities");
+	size_t n_ids = 0;
+	while (ktls_rd_left(&ids)) {
+		struct ktls_rd id = ktls_rd_block(&ids, 2);
+		uint32_t age = ktls_rd_u32(&ids);
+		if (!ktls_rd_ok(&ids) || ktls_rd_left(&id) == 0)
+			return DECODE_ERR("pre_shared_key: malformed identity");
+		if (n_ids < KTLS_MAX_PSKS) {
+			ch->psks[n_ids].identity = (struct ktls_bytes){id.p, ktls_rd_left(&id)};
+			ch->psks[n_ids].obfuscated_age = age;
+		}
+		n_ids++;
+	}
+	ch->binders_at = (size_t)(e->p - body);
+	struct ktls_rd binders = ktls_rd_block(e, 2);
+	if (!ktls_rd_ok(&binders) || ktls_rd_left(&binders) < 33 || !ktls_rd_done(e))
+		return DECODE_ERR("pre_shared_key: bad binders");
+	size_t n_binders = 0;
+	while (ktls_rd_left(&binders)) {
+		struct ktls_rd b = ktls_rd_block(&binders, 1);
+		if (!ktls_rd_ok(&binders) || ktls_rd_left(&b) < 32)
+			return DECODE_ERR("pre_shared_key: malformed binder");
+		if (n_binders < KTLS_MAX_PSKS)
+			ch->psks[n_binders].binder = (struct ktls_bytes){b.p, ktls_rd_left(&b)};
+		n_binders++;
+	}
+	if (n_binders != n_ids)
+		return ILLEGAL("pre_shared_key: identities and binders differ in number");
+	ch->n_psks = n_ids < KTLS_MAX_PSKS ? n_ids : KTLS_MAX_PSKS;
+	ch->has_psk = true;
+	return 0;
+}
 
 static int one_extension(struct ktls_client_hello *ch, uint16_t type, struct ktls_rd *e,
 			 struct ch_sets *sets, const char **why)
@@ -164,9 +206,11 @@ static int one_extension(struct ktls_client_hello *ch, uint16_t type, struct ktl
 		struct ktls_rd m = ktls_rd_block(e, 1);
 		if (!ktls_rd_ok(&m) || ktls_rd_left(&m) == 0 || !ktls_rd_done(e))
 			return DECODE_ERR("psk_key_exchange_modes: malformed");
-		while (ktls_rd_left(&m))
-			if (ktls_rd_u8(&m) == 1)
-				ch->psk_dhe_ke = true;
+		while (ktls_rd_left(&m)) {
+			uint8_t mode = ktls_rd_u8(&m);
+			ch->psk_ke |= mode == 0;
+			ch->psk_dhe_ke |= mode == 1;
+		}
 		return 0;
 	}
 	case KTLS_EXT_KEY_SHARE:
@@ -179,8 +223,7 @@ static int one_extension(struct ktls_client_hello *ch, uint16_t type, struct ktl
 		ch->early_data = true;
 		return 0;
 	case KTLS_EXT_PRE_SHARED_KEY:
-		ch->has_psk = true; /* not resumed: ignored, but order is checked */
-		return 0;
+		return ext_pre_shared_key(ch, e, sets->body, why);
 	default:
 		return 0; /* unknown extensions are ignored (4.2) */
 	}
@@ -250,6 +293,7 @@ int ktls_client_hello_decode(struct ktls_client_hello *ch, const uint8_t *body, 
 	struct ch_sets *sets = calloc(1, sizeof(*sets));
 	if (!sets)
 		return *why = "out of memory", KTLS_ALERT_ERR(KTLS_ALERT_INTERNAL_ERROR);
+	sets->body = body;
 	int err = decode(ch, &r, sets, why);
 	free(sets);
 	return err;
@@ -333,10 +377,30 @@ void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello
 	}
 	/* psk_dhe_ke: lets servers send tickets (RFC 8446 4.2.9). */
 	ktls_buf_u16(b, KTLS_EXT_PSK_KEY_EXCHANGE_MODES);
-	ktls_buf_u16(b, 2);
+	ktls_buf_u16(b, p->psk_ke ? 3 : 2);
+	ktls_buf_u8(b, p->psk_ke ? 2 : 1);
 	ktls_buf_u8(b, 1);
-	ktls_buf_u8(b, 1);
+	if (p->psk_ke)
+		ktls_buf_u8(b, 0);
 	ktls_buf_put(b, p->extra.p, p->extra.len);
+	if (p->psk_identity.len) {
+		/* pre_shared_key last (4.2.11); its binder is filled in later. */
+		ktls_buf_u16(b, KTLS_EXT_PRE_SHARED_KEY);
+		l = ktls_buf_open(b, 2);
+		l2 = ktls_buf_open(b, 2);
+		ktls_buf_u16(b, (uint16_t)p->psk_identity.len);
+		ktls_buf_put(b, p->psk_identity.p, p->psk_identity.len);
+		ktls_buf_uint(b, p->psk_age, 4);
+		ktls_buf_close(b, l2, 2);
+		ktls_buf_u16(b, (uint16_t)(1 + p->binder_len));
+		ktls_buf_u8(b, (uint8_t)p->binder_len);
+		uint8_t *z = ktls_buf_reserve(b, p->binder_len);
+		if (z) {
+			memset(z, 0, p->binder_len);
+			b->len += p->binder_len;
+		}
+		ktls_buf_close(b, l, 2);
+	}
 	ktls_buf_close(b, exts, 2);
 	ktls_msg_end(b, m);
 }
