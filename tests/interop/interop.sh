@@ -127,6 +127,39 @@ gnutls_resume() { # gnutls-cli makes both connections itself
 		--sni-hostname server.test --verify-hostname server.test --resume
 }
 
+# export_case NAME ROLE SUITE -- peer command...: our end (ROLE client or
+# server) and the peer print the exporter's output for one label; equal.
+export_case() {
+	local name=$1 role=$2 suite=$3
+	shift 4
+	next_port
+	local ours=(--export "EXPERIMENTAL-ktls:32" --suite "$suite")
+	if [ "$role" = client ]; then
+		"${@//PORT/$port}" >"$work/srv" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { echo "server did not start" >"$work/out"; result "$name" 1; stop_server; return; }
+		timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test "${ours[@]}" \
+			--expect "reply-from-peer" >"$work/ours" 2>&1
+		sleep 0.3
+		stop_server
+		cp "$work/srv" "$work/peer"
+	else
+		timeout 20 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+			--key "$certs/server-ecdsa256.key" "${ours[@]}" >"$work/ours" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+		printf 'hello\n' | timeout 20 "${@//PORT/$port}" >"$work/peer" 2>&1
+		wait "$srv_pid" 2>/dev/null
+		srv_pid=""
+	fi
+	local a b
+	a=$(sed -n 's/^exporter: \([0-9A-F]*\)$/\1/p' "$work/ours")
+	b=$(grep -iE "Keying material: |Key material: " "$work/peer" | sed 's/.*: //' | tr a-f A-F | head -1)
+	{ echo "ours: $a"; echo "peer: $b"; cat "$work/ours" "$work/peer"; } >"$work/out"
+	[ -n "$a" ] && [ ${#a} = 64 ] && [ "$a" = "$b" ]
+	result "$name" $?
+}
+
 C=$certs
 suites=(1301 1302 1303 1304)
 groups=(001d 0017 0018)
@@ -185,6 +218,15 @@ if [ "$peer" = openssl ]; then
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --tickets 2 -- \
 		openssl s_client "${copts[@]}" -servername server.test -sess_out "$work/sess"
 	grep -q "SSL SESSION" "$work/sess" 2>/dev/null; result "s_client saved our ticket as a session" $?
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: client = s_server" client "$s" -- \
+			sh -c "(sleep 1; echo reply-from-peer) | exec openssl s_server -tls1_3 -naccept 1 -accept PORT \
+			-cert '$C/server-ecdsa256.pem' -key '$C/server-ecdsa256.key' -ciphersuites ${osuite[$s]} \
+			-keymatexport EXPERIMENTAL-ktls -keymatexportlen 32"
+		export_case "exporter $s: server = s_client" server "$s" -- \
+			openssl s_client -tls1_3 -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -servername server.test \
+			-ciphersuites "${osuite[$s]}" -keymatexport EXPERIMENTAL-ktls -keymatexportlen 32
+	done
 	resume_client "client resumes at s_server" -- \
 		openssl s_server -tls1_3 -naccept 2 -quiet -accept PORT -rev \
 		-cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key"
@@ -239,6 +281,11 @@ else
 	server_case "gnutls-cli mTLS -> server (required)" "peer_cert=yes" "ktls:hello" -- \
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
 		gnutls-cli "${copts[@]}" --x509certfile "$C/client.pem" --x509keyfile "$C/client.key"
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: server = gnutls-cli" server "$s" -- \
+			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" X25519)" \
+			--keymatexport EXPERIMENTAL-ktls --keymatexportsize 32
+	done
 	resume_client "client resumes at gnutls-serv" -- \
 		gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key"
 	resume_server "gnutls-cli --resume at our server" "This is a resumed session" -- gnutls_resume

@@ -11,7 +11,8 @@
  *          --ca FILE --cert FILE --key FILE (repeatable pair: SNI choice)
  *          --sni NAME --alpn a,b --verify none|peer|require --tickets N
  *          --sess-out FILE (the first session received) --sess-in FILE
- *          --psk-ke (offer or accept psk_ke too)
+ *          --psk-ke 1 (offer or accept psk_ke too) --accept N (server)
+ *          --export LABEL:LENGTH (print the exporter's output)
  * Prints one "handshake ok ..." line (or the error) and the data it got.
  */
 #include <arpa/inet.h>
@@ -33,7 +34,9 @@
 static unsigned tickets_seen;
 static struct ktls_hs *peer_hs; /* makes sessions of the tickets */
 
-static const char *sess_out; /* the first session received goes here */
+static const char *sess_out;	 /* the first session received goes here */
+static const char *export_label; /* --export LABEL:LENGTH */
+static size_t export_len;
 
 static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
 {
@@ -156,6 +159,16 @@ static int one_connection(struct ktls_config *cfg, int fd, int server, const cha
 	       ktls_hs_alpn(hs) ? ktls_hs_alpn(hs) : "-", ktls_hs_did_hrr(hs), ktls_hs_resumed(hs),
 	       ktls_hs_server_name(hs) ? ktls_hs_server_name(hs) : "-",
 	       ktls_hs_peer_cert(hs) ? "yes" : "no");
+	if (export_label && export_len <= 64) {
+		uint8_t km[64];
+		size_t label_len = (size_t)(strrchr(export_label, ':') - export_label);
+		int err = ktls_hs_export_keying_material(hs, km, export_len, export_label,
+							 label_len, NULL, 0, 0);
+		printf("exporter: ");
+		for (size_t i = 0; !err && i < export_len; i++)
+			printf("%02X", km[i]);
+		printf("%s\n", err ? ktls_strerror(err) : "");
+	}
 	struct ktls_rec_dir rd, wr;
 	ktls_hs_take_app_keys(hs, &rd, &wr);
 	char got[4096];
@@ -219,7 +232,11 @@ int main(int argc, char **argv)
 			send_text = v;
 		else if (!strcmp(o, "--expect"))
 			expect = v;
-		else if (!strcmp(o, "--accept"))
+		else if (!strcmp(o, "--export")) {
+			export_label = v;
+			const char *colon = strrchr(v, ':');
+			export_len = colon ? (size_t)atoi(colon + 1) : 0;
+		} else if (!strcmp(o, "--accept"))
 			accepts = atoi(v);
 		else if (!strcmp(o, "--sess-out"))
 			sess_out = v;

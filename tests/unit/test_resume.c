@@ -301,6 +301,69 @@ START_TEST(shared_ticket_keys)
 }
 END_TEST
 
+START_TEST(exporter)
+{
+	/* Both ends agree; the context matters, an absent one is an empty one;
+	 * an adopted connection given the exporter master secret agrees too;
+	 * before the handshake, and for a label too long, errors. */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, KTLS_TLS_AES_256_GCM_SHA384);
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+	uint8_t a[40], b[40], c[40], d[40];
+	ck_assert_int_eq(ktls_export_keying_material(cl.conn, a, 40, "l", 1, NULL, 0, 0),
+			 -KTLS_E_HANDSHAKE_NOT_DONE);
+	struct srv s = {sv.conn, 0, 0};
+	pthread_t t;
+	pthread_create(&t, NULL, serve, &s);
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_int_eq(ktls_export_keying_material(cl.conn, a, 40, "EXPORTER-test", 13,
+						     (const uint8_t *)"ctx", 3, 1),
+			 0);
+	ck_assert_int_eq(
+		ktls_export_keying_material(cl.conn, b, 40, "EXPORTER-test", 13, NULL, 0, 0), 0);
+	ck_assert_int_eq(ktls_export_keying_material(cl.conn, c, 40, "EXPORTER-test", 13,
+						     (const uint8_t *)"", 0, 1),
+			 0);
+	ck_assert(memcmp(a, b, 40));
+	ck_assert_mem_eq(b, c, 40);
+	char long_label[251];
+	memset(long_label, 'x', sizeof(long_label));
+	ck_assert_int_eq(ktls_export_keying_material(cl.conn, d, 40, long_label, 250, NULL, 0, 0),
+			 -EINVAL);
+	uint8_t buf[8];
+	ck_assert_int_eq(ktls_write(cl.conn, "hi", 2), 2);
+	read_exact(cl.conn, buf, 2);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(ktls_export_keying_material(sv.conn, d, 40, "EXPORTER-test", 13,
+						     (const uint8_t *)"ctx", 3, 1),
+			 0);
+	ck_assert_mem_eq(a, d, 40);
+
+	const struct ktls_hs *hs = ktls_conn_hs(cl.conn);
+	uint8_t secret[48];
+	memcpy(secret, hs->exporter, 48);
+	int fds[2];
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	uint8_t x[48] = {1}, y[48] = {2};
+	struct ktls_conn *ad =
+		ktls_conn_adopt(cl.cfg, fds[0], KTLS_TLS_AES_256_GCM_SHA384, x, 0, y, 0);
+	ck_assert_int_eq(ktls_export_keying_material(ad, d, 40, "EXPORTER-test", 13, NULL, 0, 0),
+			 -KTLS_E_HANDSHAKE_NOT_DONE);
+	ck_assert_int_eq(ktls_conn_set_exporter_secret(ad, secret, 32), -EINVAL);
+	ck_assert_int_eq(ktls_conn_set_exporter_secret(ad, secret, 48), 0);
+	ck_assert_int_eq(ktls_export_keying_material(ad, d, 40, "EXPORTER-test", 13,
+						     (const uint8_t *)"ctx", 3, 1),
+			 0);
+	ck_assert_mem_eq(a, d, 40);
+	ktls_conn_free(ad);
+	close(fds[0]);
+	close(fds[1]);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(key_rotation)
 {
 	/* Our own keys: one issues for a lifetime, is accepted for one more,
@@ -342,6 +405,7 @@ int main(void)
 	tcase_add_test(tc, client_refuses_sessions);
 	tcase_add_test(tc, shared_ticket_keys);
 	tcase_add_test(tc, key_rotation);
+	tcase_add_test(tc, exporter);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

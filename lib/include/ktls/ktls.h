@@ -255,6 +255,18 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs);
 KTLS_API int ktls_hs_step(struct ktls_hs *hs, const uint8_t *in, size_t in_len, size_t *consumed);
 KTLS_API void ktls_hs_output(struct ktls_hs *hs, const uint8_t **out, size_t *len);
 KTLS_API void ktls_hs_output_sent(struct ktls_hs *hs, size_t n);
+/*
+ * The keying-material exporter (RFC 8446 7.5), as SSL_export_keying_material
+ * does: out_len bytes for label and context (with use_context 0 the context
+ * is empty, which in TLS 1.3 is the same thing). Valid once the handshake is
+ * complete: -KTLS_E_HANDSHAKE_NOT_DONE before; -EINVAL for a label over 249
+ * bytes or out_len over 255 hash lengths.
+ */
+KTLS_API int ktls_hs_export_keying_material(const struct ktls_hs *hs, uint8_t *out, size_t out_len,
+					    const char *label, size_t label_len,
+					    const uint8_t *context, size_t context_len,
+					    int use_context);
+
 /* Client, before the first step: offers a session from the ticket callback.
  * -EINVAL if it cannot be used here (malformed, expired, another server
  * name, a suite not configured): the handshake is then a full one. */
@@ -360,6 +372,14 @@ struct ktls_conn_stats {
 	uint64_t tx_records; /* under the current key (kernel: estimated, upper bound) */
 };
 KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st);
+/* The exporter on a connection (ktls_hs_export_keying_material). An adopted
+ * connection has one once it is given the exporter master secret
+ * (hash-length bytes of its suite) by the stack that did the handshake. */
+KTLS_API int ktls_export_keying_material(const struct ktls_conn *c, uint8_t *out, size_t out_len,
+					 const char *label, size_t label_len,
+					 const uint8_t *context, size_t context_len,
+					 int use_context);
+KTLS_API int ktls_conn_set_exporter_secret(struct ktls_conn *c, const uint8_t *secret, size_t len);
 /* The handshake engine's view (suite, ALPN, ...), NULL for an adopted one. */
 KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c);
 

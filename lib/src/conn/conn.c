@@ -168,6 +168,8 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	int err = ktls_hs_take_app_keys(c->hs, &c->rd, &c->wr);
 	if (!err) {
 		c->suite = c->rd.suite;
+		memcpy(c->exporter, c->hs->exporter, c->suite->hash_len);
+		c->has_exporter = true;
 		err = go_kernel(c);
 	}
 	free(c->io);
@@ -234,4 +236,27 @@ KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats 
 KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c)
 {
 	return c->hs;
+}
+
+KTLS_API int ktls_conn_set_exporter_secret(struct ktls_conn *c, const uint8_t *secret, size_t len)
+{
+	if (c->state != C_OPEN || !c->suite || len != c->suite->hash_len)
+		return -EINVAL;
+	memcpy(c->exporter, secret, len);
+	c->has_exporter = true;
+	return 0;
+}
+
+KTLS_API int ktls_export_keying_material(const struct ktls_conn *c, uint8_t *out, size_t out_len,
+					 const char *label, size_t label_len,
+					 const uint8_t *context, size_t context_len,
+					 int use_context)
+{
+	if (c->state != C_OPEN || !c->has_exporter)
+		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+	if (label_len > 249 || out_len > 255 * c->suite->hash_len || (!label && label_len))
+		return -EINVAL;
+	return ktls_exporter(c->suite, c->exporter, (const uint8_t *)label, label_len,
+			     use_context ? context : NULL, use_context ? context_len : 0, out,
+			     out_len);
 }

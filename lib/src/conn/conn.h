@@ -66,6 +66,9 @@ struct ktls_conn {
 	bool peer_canceled;    /* user_canceled came: close_notify follows */
 	pthread_mutex_t wlock, rlock;
 
+	uint8_t exporter[KTLS_MAX_HASH]; /* exporter master secret, if known */
+	bool has_exporter;
+
 	/* Usage under the current TX key, for the limits and the policy. */
 	uint64_t key_bytes, key_calls;
 	uint64_t seq_check_at; /* kernel TX: estimate at which to ask rec_seq */

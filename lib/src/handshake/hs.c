@@ -597,3 +597,17 @@ int ktls_hs_take_app_keys(struct ktls_hs *hs, struct ktls_rec_dir *rd, struct kt
 	hs->rd_on = hs->wr_on = false;
 	return 0;
 }
+
+KTLS_API int ktls_hs_export_keying_material(const struct ktls_hs *hs, uint8_t *out, size_t out_len,
+					    const char *label, size_t label_len,
+					    const uint8_t *context, size_t context_len,
+					    int use_context)
+{
+	if (hs->state != HS_DONE)
+		return -KTLS_E_HANDSHAKE_NOT_DONE;
+	if (label_len > 249 || out_len > 255 * hs->suite->hash_len || (!label && label_len))
+		return -EINVAL;
+	return ktls_exporter(hs->suite, hs->exporter, (const uint8_t *)label, label_len,
+			     use_context ? context : NULL, use_context ? context_len : 0, out,
+			     out_len);
+}
