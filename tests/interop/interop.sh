@@ -27,6 +27,10 @@ wait_listen() { # port: an IPv4 listener (gnutls-serv binds IPv6 first, then IPv
 	done
 	return 1
 }
+next_port() { # the next port nobody listens on (other runs may share the machine)
+	port=$((port + 1))
+	while [ -n "$(ss -Hltn "sport = :$port")" ]; do port=$((port + 1)); done
+}
 stop_server() { [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; }; srv_pid=""; }
 result() { # name ok(0/1) detail
 	if [ "$2" = 0 ]; then
@@ -47,7 +51,7 @@ client_case() {
 	local srv=()
 	while [ "$1" != -- ]; do srv+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { { echo "server did not start: ${srv[*]}"; cat "$work/srv"; } >"$work/out"; result "$name" 1; stop_server; return; }
@@ -63,7 +67,7 @@ server_case() {
 	local ours=()
 	while [ "$1" != -- ]; do ours+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	timeout 20 "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
@@ -72,6 +76,87 @@ server_case() {
 	srv_pid=""
 	{ echo "--- ours"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
 	grep -Eq -- "$pattern" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer"
+	result "$name" $?
+}
+
+# resume_client NAME -- server command...: our client twice against one
+# server, the second offering the session the first was given.
+resume_client() {
+	local name=$1
+	shift 2
+	next_port
+	"${@//PORT/$port}" >"$work/srv" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { echo "server did not start: $*" >"$work/out"; result "$name" 1; stop_server; return; }
+	local expect=$([ "$peer" = openssl ] && echo "sltk morf olleh" || echo "hello from ktls")
+	timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test \
+		--sess-out "$work/sess.bin" --expect "$expect" >"$work/out1" 2>&1
+	timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test \
+		--sess-in "$work/sess.bin" --expect "$expect" >"$work/out2" 2>&1
+	cat "$work/out1" "$work/out2" >"$work/out"
+	grep -q "resumed=0" "$work/out1" && grep -q "resumed=1" "$work/out2" && grep -q "$expect" "$work/out2"
+	result "$name" $?
+	stop_server
+}
+# resume_server NAME PEER-PATTERN -- client commands (run by resume_run):
+# our server for two connections; PEER-PATTERN must show the peer resumed.
+resume_server() {
+	local name=$1 ppattern=$2
+	shift 3
+	next_port
+	timeout 40 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+		--key "$certs/server-ecdsa256.key" --tickets 2 --accept 2 >"$work/ours" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+	PORT=$port "$@" >"$work/peer" 2>&1
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=""
+	{ echo "--- ours"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
+	grep -q "resumed=1" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer"
+	result "$name" $?
+}
+openssl_resume() { # s_client twice: the session saved, then offered
+	printf 'hello\n' | timeout 20 openssl s_client -tls1_3 -connect "127.0.0.1:$PORT" -CAfile "$certs/ca.pem" \
+		-servername server.test -quiet -sess_out "$work/s.pem"
+	sleep 0.2
+	printf 'hello\n' | timeout 20 openssl s_client -tls1_3 -connect "127.0.0.1:$PORT" -CAfile "$certs/ca.pem" \
+		-servername server.test -sess_in "$work/s.pem" 2>&1 | grep -E "Reused|New,|ktls:"
+}
+gnutls_resume() { # gnutls-cli makes both connections itself
+	(sleep 1; printf 'hello\n') | timeout 20 gnutls-cli 127.0.0.1 --port "$PORT" --x509cafile "$certs/ca.pem" \
+		--sni-hostname server.test --verify-hostname server.test --resume
+}
+
+# export_case NAME ROLE SUITE -- peer command...: our end (ROLE client or
+# server) and the peer print the exporter's output for one label; equal.
+export_case() {
+	local name=$1 role=$2 suite=$3
+	shift 4
+	next_port
+	local ours=(--export "EXPERIMENTAL-ktls:32" --suite "$suite")
+	if [ "$role" = client ]; then
+		"${@//PORT/$port}" >"$work/srv" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { echo "server did not start" >"$work/out"; result "$name" 1; stop_server; return; }
+		timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test "${ours[@]}" \
+			--expect "reply-from-peer" >"$work/ours" 2>&1
+		sleep 0.3
+		stop_server
+		cp "$work/srv" "$work/peer"
+	else
+		timeout 20 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+			--key "$certs/server-ecdsa256.key" "${ours[@]}" >"$work/ours" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+		printf 'hello\n' | timeout 20 "${@//PORT/$port}" >"$work/peer" 2>&1
+		wait "$srv_pid" 2>/dev/null
+		srv_pid=""
+	fi
+	local a b
+	a=$(sed -n 's/^exporter: \([0-9A-F]*\)$/\1/p' "$work/ours")
+	b=$(grep -iE "Keying material: |Key material: " "$work/peer" | sed 's/.*: //' | tr a-f A-F | head -1)
+	{ echo "ours: $a"; echo "peer: $b"; cat "$work/ours" "$work/peer"; } >"$work/out"
+	[ -n "$a" ] && [ ${#a} = 64 ] && [ "$a" = "$b" ]
 	result "$name" $?
 }
 
@@ -133,6 +218,19 @@ if [ "$peer" = openssl ]; then
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --tickets 2 -- \
 		openssl s_client "${copts[@]}" -servername server.test -sess_out "$work/sess"
 	grep -q "SSL SESSION" "$work/sess" 2>/dev/null; result "s_client saved our ticket as a session" $?
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: client = s_server" client "$s" -- \
+			sh -c "(sleep 1; echo reply-from-peer) | exec openssl s_server -tls1_3 -naccept 1 -accept PORT \
+			-cert '$C/server-ecdsa256.pem' -key '$C/server-ecdsa256.key' -ciphersuites ${osuite[$s]} \
+			-keymatexport EXPERIMENTAL-ktls -keymatexportlen 32"
+		export_case "exporter $s: server = s_client" server "$s" -- \
+			openssl s_client -tls1_3 -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -servername server.test \
+			-ciphersuites "${osuite[$s]}" -keymatexport EXPERIMENTAL-ktls -keymatexportlen 32
+	done
+	resume_client "client resumes at s_server" -- \
+		openssl s_server -tls1_3 -naccept 2 -quiet -accept PORT -rev \
+		-cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key"
+	resume_server "s_client resumes at our server" "^Reused, TLSv1.3" -- openssl_resume
 	for bad in "server-ecdsa256:wrong.test:bad_certificate" "expired:server.test:certificate_expired" \
 		"untrusted:server.test:unknown_ca"; do
 		IFS=: read -r cert name alert <<<"$bad"
@@ -183,6 +281,14 @@ else
 	server_case "gnutls-cli mTLS -> server (required)" "peer_cert=yes" "ktls:hello" -- \
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
 		gnutls-cli "${copts[@]}" --x509certfile "$C/client.pem" --x509keyfile "$C/client.key"
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: server = gnutls-cli" server "$s" -- \
+			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" X25519)" \
+			--keymatexport EXPERIMENTAL-ktls --keymatexportsize 32
+	done
+	resume_client "client resumes at gnutls-serv" -- \
+		gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key"
+	resume_server "gnutls-cli --resume at our server" "This is a resumed session" -- gnutls_resume
 	server_case "gnutls-cli SNI other.test -> server picks that certificate" "sni=other.test" "ktls:hello" -- \
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --cert "$C/server-other.pem" --key "$C/server-other.key" -- \
 		gnutls-cli 127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname other.test --verify-hostname other.test

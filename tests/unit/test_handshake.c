@@ -4,6 +4,8 @@
  * every suite x group x signature scheme, HelloRetryRequest, ALPN, SNI,
  * mutual TLS, and the refusals (wrong name, expired, untrusted, tampering).
  */
+#include <errno.h>
+
 #include "conn/posths.h"
 #include "hspair.h"
 
@@ -320,11 +322,15 @@ START_TEST(stops_at_last_record)
 END_TEST
 
 static unsigned tickets;
+static uint8_t session[1024];
+static size_t session_len;
 static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
 {
-	(void)arg, (void)t;
-	ck_assert_uint_eq(len, 32);
+	(void)arg;
 	ck_assert_uint_eq(lifetime, 7200);
+	ck_assert_uint_le(len, sizeof(session));
+	memcpy(session, t, len);
+	session_len = len;
 	tickets++;
 }
 
@@ -349,43 +355,43 @@ START_TEST(tickets_and_post_handshake)
 	ktls_rec_clear(&srd);
 	ktls_rec_clear(&swr);
 
-	/* Post-handshake parsing on its own. */
-	struct ktls_buf m;
-	ktls_buf_init(&m);
+	/* Post-handshake messages on their own (reassembly and the rules
+	 * across records are the connection's: test_peer). */
 	uint8_t nonce[1] = {0}, t[32] = {0};
 	struct ktls_new_session_ticket nst = {7200, 1, {nonce, 1}, {t, 32}};
-	ktls_new_session_ticket_encode(&m, &nst);
+	struct ktls_buf m;
+	ktls_buf_init(&m);
 	ktls_new_session_ticket_encode(&m, &nst);
 	int ku;
 	const char *why;
 	tickets = 0;
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why), 0);
-	ck_assert_uint_eq(tickets, 2);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, m.base[0], m.base + 4, m.len - 4, &ku, &why), 0);
+	ck_assert_uint_eq(tickets, 1);
 	ck_assert_int_eq(ku, -1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why), 0);
+	/* What the callback got is a session a later client can offer, to
+	 * the same server name only. */
+	struct ktls_hs *again = ktls_hs_new(cc, "server.test"), *other = ktls_hs_new(cc, "x.test");
+	ck_assert_int_eq(ktls_hs_set_session(again, session, session_len), 0);
+	ck_assert_int_eq(ktls_hs_set_session(other, session, session_len), -EINVAL);
+	ck_assert_int_eq(ktls_hs_set_session(again, session, session_len - 1), -EINVAL);
+	ktls_hs_free(again);
+	ktls_hs_free(other);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(sc, s, m.base[0], m.base + 4, m.len - 4, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	static const uint8_t one = 1, two = 2, trunc[2] = {0, 0};
+	ck_assert_int_eq(ktls_post_handshake_message(sc, s, KTLS_HS_KEY_UPDATE, &one, 1, &ku, &why),
+			 0);
 	ck_assert_int_eq(ku, 1);
-	/* KeyUpdate not last in its record, two KeyUpdates, a bad value, a
-	 * truncated message, a ClientHello after the handshake. */
-	ktls_new_session_ticket_encode(&m, &nst);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 0);
-	ktls_key_update_encode(&m, 0);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	static const uint8_t bad_value[] = {24, 0, 0, 1, 2}, trunc[] = {24, 0, 0, 2, 0},
-			     hello[] = {1, 0, 0, 0};
-	ck_assert_int_eq(ktls_post_handshake(cc, bad_value, 5, &ku, &why),
+	ck_assert_int_eq(ktls_post_handshake_message(cc, c, KTLS_HS_KEY_UPDATE, &two, 1, &ku, &why),
 			 KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER));
-	ck_assert_int_eq(ktls_post_handshake(cc, trunc, 5, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
-	ck_assert_int_eq(ktls_post_handshake(cc, hello, 4, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, KTLS_HS_KEY_UPDATE, trunc, 2, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, KTLS_HS_CLIENT_HELLO, NULL, 0, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
 	ktls_buf_free(&m);
 	ktls_hs_free(c);
 	ktls_hs_free(s);

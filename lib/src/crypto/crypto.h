@@ -23,6 +23,11 @@ void ktls_transcript_free(struct ktls_transcript *t);
 int ktls_transcript_add(struct ktls_transcript *t, const uint8_t *msg, size_t len);
 int ktls_transcript_set_suite(struct ktls_transcript *t, const struct ktls_suite *s);
 int ktls_transcript_hash(const struct ktls_transcript *t, uint8_t *out);
+/* The hash of the transcript so far and extra, which is not added (a PSK
+ * binder's truncated ClientHello). s gives the hash while the transcript
+ * has none yet; once it has, s must use the same hash. */
+int ktls_transcript_peek(const struct ktls_transcript *t, const struct ktls_suite *s,
+			 const uint8_t *extra, size_t len, uint8_t *out);
 /* HelloRetryRequest: replaces ClientHello1 by message_hash (4.4.1). */
 int ktls_transcript_hrr(struct ktls_transcript *t);
 

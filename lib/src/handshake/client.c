@@ -2,6 +2,7 @@
 /* The client's handshake (RFC 8446 2, 4): ClientHello out, then one state
  * per message the server sends. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
@@ -19,14 +20,15 @@ static bool is_ip_literal(const char *name)
 static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 {
 	const struct ktls_config *c = hs->cfg;
-	uint8_t pub[KTLS_KEX_MAX_PUB];
-	size_t pub_len;
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
-	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, &pub_len);
+	/* A HelloRetryRequest that names no group (a cookie alone) keeps the
+	 * share we sent: the second ClientHello changes only what the HRR
+	 * asks for (4.1.2). */
+	int err = 0;
+	if (!hs->kex)
+		err = ktls_kex_keygen(hs->group, &hs->kex, hs->kex_pub, &hs->kex_pub_len);
 	if (err)
 		return err;
-	struct ktls_share share = {hs->group, {pub, pub_len}};
+	struct ktls_share share = {hs->group, {hs->kex_pub, hs->kex_pub_len}};
 	/* SNI carries host names only, never address literals (RFC 6066 3). */
 	hs->sent_sni = hs->server_name && !is_ip_literal(hs->server_name);
 	struct ktls_client_hello_params p = {
@@ -46,17 +48,26 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.alpn_len = c->alpn_len,
 		.record_size_limit = c->record_size_limit,
 		.cookie = cookie,
+		.extra = hs->test_extra_ext,
 	};
+	ktls_hs_client_psk_params(hs, &p);
 	struct ktls_buf m;
 	ktls_buf_init(&m);
 	ktls_client_hello_encode(&m, &p);
-	err = ktls_hs_send(hs, &m);
+	err = m.bad ? -ENOMEM : ktls_hs_client_bind(hs, &m);
+	if (!err)
+		err = ktls_hs_send(hs, &m);
 	ktls_buf_free(&m);
 	return err ? err : ktls_hs_flush(hs);
 }
 
 int ktls_hs_client_start(struct ktls_hs *hs)
 {
+	/* Verifying a certificate means verifying it names someone. */
+	if (hs->cfg->verify != KTLS_VERIFY_NONE && hs->cfg->check_host && !hs->server_name)
+		return ktls_hs_fail(hs, -EINVAL,
+				    "no server name to check the certificate against: give one, "
+				    "or choose KTLS_VERIFY_NONE or ktls_config_set_check_host(0)");
 	/* A random legacy_session_id turns on middlebox compatibility mode. */
 	hs->session_id_len = 32;
 	if (RAND_bytes(hs->client_random, KTLS_RANDOM_LEN) != 1 ||
@@ -99,13 +110,26 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (sh.hrr) {
 		if (hs->did_hrr)
 			return FAIL(hs, KTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-		if (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group)
+		if (sh.has_share &&
+		    (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group))
 			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 				    "HelloRetryRequest asks for group %#06x, which it cannot",
 				    sh.group);
+		if (!sh.has_share && !sh.cookie.len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "HelloRetryRequest that would change nothing");
 		hs->suite = ktls_suite_get(sh.suite);
 		hs->did_hrr = true;
-		hs->group = sh.group;
+		/* A session of another hash cannot be offered again (4.1.4). */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (ps && ps->hash_len != hs->suite->hash_len)
+			ktls_session_clear(&hs->session);
+		if (sh.has_share) {
+			EVP_PKEY_free(hs->kex);
+			hs->kex = NULL;
+			hs->group = sh.group;
+		}
 		/* ClientHello1 becomes message_hash, then HRR joins (4.4.1). */
 		if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)) ||
 		    (err = ktls_transcript_hrr(&hs->th)) ||
@@ -115,7 +139,27 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return send_client_hello(hs, sh.cookie);
 	}
 
-	if (sh.group != hs->group)
+	if (sh.has_psk) {
+		/* Resumed: the one session we offered, with its hash; without a
+		 * share only if we offered psk_ke. */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (!ps || sh.psk_identity != 0)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello selects a PSK we did not offer");
+		if (ps->hash_len != ktls_suite_get(sh.suite)->hash_len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello resumes with a suite of another hash");
+		if (!sh.has_share && !(c->psk_modes & KTLS_PSK_KE))
+			return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+				    "ServerHello without key_share, psk_ke not offered");
+		hs->resumed = true;
+		if (!sh.has_share)
+			hs->group = 0; /* psk_ke: no (EC)DHE */
+	} else if (!sh.has_share) {
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
+	}
+	if (sh.has_share && sh.group != hs->group)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 			    "ServerHello key share is for a group we sent no share for");
 	if (!hs->did_hrr) {
@@ -127,12 +171,13 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return err;
 	uint8_t ecdhe[KTLS_KEX_MAX_SECRET];
 	size_t n = 0;
-	err = ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n);
-	if (err)
-		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
+	err = sh.has_share ? ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n)
+			   : 0;
 	EVP_PKEY_free(hs->kex);
 	hs->kex = NULL;
-	err = ktls_hs_derive_handshake(hs, ecdhe, n);
+	if (err)
+		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
+	err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
 	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 	if (!err)
 		err = ktls_hs_set_read(hs, hs->s_hs);
@@ -172,7 +217,8 @@ static int on_encrypted_extensions(struct ktls_hs *hs, const struct ktls_hs_msg 
 		/* Both sides sent it: our limit binds the server's records. */
 		hs->rd.max_plain = hs->cfg->record_size_limit - 1u;
 	}
-	hs->state = HS_C_WAIT_CERT_CR;
+	/* A resumed session was authenticated when it was made (2.2). */
+	hs->state = hs->resumed ? HS_C_WAIT_FINISHED : HS_C_WAIT_CERT_CR;
 	return 0;
 }
 
@@ -188,7 +234,8 @@ static int on_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (cm.n_certs == 0)
 		return FAIL(hs, KTLS_ALERT_DECODE_ERROR, "server sent no certificate");
 	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs,
-			       hs->server_name, true, &hs->peer_cert, &why);
+			       hs->cfg->check_host ? hs->server_name : NULL, true, &hs->peer_cert,
+			       &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "server certificate: %s", why);
 	hs->state = HS_C_WAIT_CV;
@@ -238,8 +285,7 @@ static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (err || (err = ktls_hs_flush(hs)) || (err = ktls_hs_set_read(hs, hs->s_ap)) ||
 	    (err = ktls_hs_set_write(hs, hs->c_ap)))
 		return err;
-	hs->state = HS_DONE;
-	return 0;
+	return ktls_hs_complete(hs);
 }
 
 static int on_certificate_request(struct ktls_hs *hs, const struct ktls_hs_msg *m)

@@ -10,6 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/suite.h"
+#include "handshake/session.h"
 
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 {
@@ -36,6 +37,13 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	c->n_sigalgs = 6;
 	c->verify = role == KTLS_CLIENT ? KTLS_VERIFY_PEER : KTLS_VERIFY_NONE;
 	c->record_size_limit = 16385;
+	c->max_hs_msg = KTLS_MAX_HS_MSG_DEFAULT;
+	c->psk_modes = KTLS_PSK_DHE_KE;
+	if (role == KTLS_SERVER && !(c->ticket_keys = ktls_ticket_keys_new())) {
+		free(c);
+		return NULL;
+	}
+	c->check_host = true;
 	c->offload = KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX;
 	return c;
 }
@@ -52,6 +60,7 @@ KTLS_API void ktls_config_free(struct ktls_config *c)
 			OPENSSL_free((void *)k->der[j].p);
 	}
 	X509_STORE_free(c->store);
+	ktls_ticket_keys_free(c->ticket_keys);
 	free(c);
 }
 
@@ -233,5 +242,49 @@ KTLS_API int ktls_config_set_offload(struct ktls_config *c, unsigned directions)
 	if (directions & ~(KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX))
 		return -EINVAL;
 	c->offload = directions;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *c, size_t bytes)
+{
+	/* Below 16 KiB a certificate chain would not fit; above 2^24 - 1 the
+	 * length field cannot say it. */
+	if (bytes < 16384 || bytes > 0xffffff)
+		return -EINVAL;
+	c->max_hs_msg = bytes;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_check_host(struct ktls_config *c, int check)
+{
+	if (c->role != KTLS_CLIENT)
+		return -EINVAL;
+	c->check_host = check != 0;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_ticket_lifetime(struct ktls_config *c, unsigned seconds)
+{
+	/* RFC 8446 4.6.1: at most seven days. */
+	if (c->role != KTLS_SERVER || seconds == 0 || seconds > 604800)
+		return -EINVAL;
+	pthread_mutex_lock(&c->ticket_keys->lock);
+	c->ticket_keys->lifetime = seconds;
+	pthread_mutex_unlock(&c->ticket_keys->lock);
+	return 0;
+}
+
+KTLS_API int ktls_config_set_ticket_keys(struct ktls_config *c, const uint8_t *keys, size_t n)
+{
+	if (c->role != KTLS_SERVER)
+		return -EINVAL;
+	return ktls_ticket_keys_set(c->ticket_keys, keys, n) ? -EINVAL : 0;
+}
+
+KTLS_API int ktls_config_set_psk_modes(struct ktls_config *c, unsigned modes)
+{
+	if (!modes || modes & ~(KTLS_PSK_DHE_KE | KTLS_PSK_KE))
+		return -EINVAL;
+	c->psk_modes = modes;
 	return 0;
 }
