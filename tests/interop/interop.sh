@@ -123,8 +123,22 @@ openssl_resume() { # s_client twice: the session saved, then offered
 		-servername server.test -sess_in "$work/s.pem" 2>&1 | grep -E "Reused|New,|ktls:"
 }
 gnutls_resume() { # gnutls-cli makes both connections itself
-	(sleep 1; printf 'hello\n') | timeout 20 gnutls-cli 127.0.0.1 --port "$PORT" --x509cafile "$certs/ca.pem" \
-		--sni-hostname server.test --verify-hostname server.test --resume
+	# Its input only once the second handshake is done: input that comes
+	# while it is between the two connections breaks its first one.
+	rm -f "$work/fifo" && mkfifo "$work/fifo"
+	timeout 20 gnutls-cli 127.0.0.1 --port "$PORT" --x509cafile "$certs/ca.pem" \
+		--sni-hostname server.test --verify-hostname server.test --resume \
+		<"$work/fifo" >"$work/gnutls-out" 2>&1 &
+	local cli=$!
+	exec 8>"$work/fifo"
+	for _ in $(seq 200); do
+		grep -q "Resume Handshake was completed\|Fatal error" "$work/gnutls-out" && break
+		sleep 0.1
+	done
+	printf 'hello\n' >&8
+	exec 8>&-
+	wait "$cli"
+	cat "$work/gnutls-out"
 }
 
 # export_case NAME ROLE SUITE -- peer command...: our end (ROLE client or
@@ -162,11 +176,11 @@ export_case() {
 
 C=$certs
 suites=(1301 1302 1303 1304)
-groups=(001d 0017 0018)
+groups=(001d 0017 0018 0019 001e)
 if [ "$peer" = openssl ]; then
 	declare -A osuite=([1301]=TLS_AES_128_GCM_SHA256 [1302]=TLS_AES_256_GCM_SHA384
 		[1303]=TLS_CHACHA20_POLY1305_SHA256 [1304]=TLS_AES_128_CCM_SHA256)
-	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384)
+	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384 [0019]=P-521 [001e]=X448)
 	sopts=(-tls1_3 -naccept 1 -quiet -accept PORT)
 	copts=(-tls1_3 -quiet -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -verify_return_error)
 	for s in "${suites[@]}"; do for g in "${groups[@]}"; do
@@ -178,7 +192,8 @@ if [ "$peer" = openssl ]; then
 			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
 			openssl s_client "${copts[@]}" -servername server.test -ciphersuites "${osuite[$s]}" -groups "${ogroup[$g]}"
 	done; done
-	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+	for t in ecdsa256:0403 ecdsa384:0503 ecdsa521:0603 rsa:0804 rsapss:0809 rsapss:080a \
+		rsapss:080b ed25519:0807 ed448:0808; do
 		client_case "client sigalg ${t#*:} -> s_server" "handshake ok .*sigalg=${t#*:}" -- \
 			openssl s_server "${sopts[@]}" -rev -cert "$C/server-${t%:*}.pem" -key "$C/server-${t%:*}.key" -- \
 			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "sltk morf olleh"
@@ -240,7 +255,7 @@ if [ "$peer" = openssl ]; then
 	done
 else
 	declare -A gsuite=([1301]=AES-128-GCM [1302]=AES-256-GCM [1303]=CHACHA20-POLY1305 [1304]=AES-128-CCM)
-	declare -A ggroup=([001d]=X25519 [0017]=SECP256R1 [0018]=SECP384R1)
+	declare -A ggroup=([001d]=X25519 [0017]=SECP256R1 [0018]=SECP384R1 [0019]=SECP521R1 [001e]=X448)
 	prio() { echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$1:-GROUP-ALL:+GROUP-$2"; }
 	sopts=(--port PORT --echo --quiet --disable-client-cert)
 	copts=(127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname server.test --verify-hostname server.test)
@@ -253,7 +268,8 @@ else
 			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
 			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" "${ggroup[$g]}")"
 	done; done
-	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+	for t in ecdsa256:0403 ecdsa384:0503 ecdsa521:0603 rsa:0804 rsapss:0809 rsapss:080a \
+		rsapss:080b ed25519:0807 ed448:0808; do
 		client_case "client sigalg ${t#*:} -> gnutls-serv" "handshake ok .*sigalg=${t#*:}" -- \
 			gnutls-serv "${sopts[@]}" --x509certfile "$C/server-${t%:*}.pem" --x509keyfile "$C/server-${t%:*}.key" -- \
 			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "hello from ktls"

@@ -313,7 +313,7 @@ END_TEST
 
 struct ch {
 	struct ktls_buf exts; /* the extensions, in order */
-	EVP_PKEY *key;
+	struct ktls_kex_key *key;
 	uint8_t pub[KTLS_KEX_MAX_PUB];
 	size_t pub_len;
 	size_t n_suites; /* cipher_suites entries (TLS 1.3 ones last) */
@@ -324,7 +324,10 @@ static void ch_init(struct ch *c)
 	memset(c, 0, sizeof(*c));
 	ktls_buf_init(&c->exts);
 	c->n_suites = 1;
-	ck_assert_int_eq(ktls_kex_keygen(KTLS_GROUP_X25519, &c->key, c->pub, &c->pub_len), 0);
+	ck_assert_int_eq(ktls_kex_keygen(KTLS_GROUP_X25519, &c->key), 0);
+	struct ktls_bytes share = ktls_kex_key_share(c->key);
+	memcpy(c->pub, share.p, share.len);
+	c->pub_len = share.len;
 }
 
 static void ext(struct ch *c, uint16_t type, const void *data, size_t len)
@@ -407,7 +410,7 @@ static void ch_records(struct ch *c, struct ktls_buf *out)
 static void ch_free(struct ch *c)
 {
 	ktls_buf_free(&c->exts);
-	EVP_PKEY_free(c->key);
+	ktls_kex_key_free(c->key);
 }
 
 /* What a server (fresh, default configuration unless cfg) answers. */

@@ -133,20 +133,33 @@ enum ktls_role { KTLS_CLIENT = 1, KTLS_SERVER = 2 };
 /* Named groups and signature schemes (IANA values). */
 #define KTLS_GROUP_SECP256R1		0x0017
 #define KTLS_GROUP_SECP384R1		0x0018
+#define KTLS_GROUP_SECP521R1		0x0019
 #define KTLS_GROUP_X25519		0x001d
+#define KTLS_GROUP_X448			0x001e
+#define KTLS_GROUP_X25519MLKEM768	0x11ec
 #define KTLS_SIG_ECDSA_SECP256R1_SHA256 0x0403
 #define KTLS_SIG_ECDSA_SECP384R1_SHA384 0x0503
 #define KTLS_SIG_RSA_PSS_RSAE_SHA256	0x0804
 #define KTLS_SIG_RSA_PSS_RSAE_SHA384	0x0805
 #define KTLS_SIG_RSA_PSS_RSAE_SHA512	0x0806
 #define KTLS_SIG_ED25519		0x0807
+#define KTLS_SIG_ED448			0x0808
+#define KTLS_SIG_ECDSA_SECP521R1_SHA512 0x0603
+#define KTLS_SIG_RSA_PSS_PSS_SHA256	0x0809
+#define KTLS_SIG_RSA_PSS_PSS_SHA384	0x080a
+#define KTLS_SIG_RSA_PSS_PSS_SHA512	0x080b
 
 struct ktls_config;
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
 KTLS_API void ktls_config_free(struct ktls_config *cfg);
 
-/* Preference-ordered lists; the defaults are all four suites (AES-128-GCM
- * first), X25519, P-256, P-384, and every scheme listed above. */
+/* Preference-ordered lists (at most 4 suites, 8 groups, 16 schemes). The
+ * defaults: all four suites (AES-128-GCM first); X25519, P-256, P-384,
+ * P-521, X448, and X25519MLKEM768 first where the libcrypto loaded at run
+ * time has ML-KEM (a client then sends shares for X25519MLKEM768 and
+ * X25519; a server prefers X25519MLKEM768 when it has a share for it);
+ * every scheme listed above. A client sends a share for its first group,
+ * and for its first classical group too when the first is a hybrid. */
 KTLS_API int ktls_config_set_suites(struct ktls_config *cfg, const uint16_t *suites, size_t n);
 KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const uint16_t *groups, size_t n);
 KTLS_API int ktls_config_set_sigalgs(struct ktls_config *cfg, const uint16_t *schemes, size_t n);

@@ -22,7 +22,9 @@ struct ktls_cert {
 
 struct ktls_ticket_keys;
 
-#define KTLS_MAX_CERTS 8
+#define KTLS_MAX_CERTS	 8
+#define KTLS_MAX_GROUPS	 8
+#define KTLS_MAX_SIGALGS 16
 /* The default limit on a peer's handshake message: room for the largest
  * legal ClientHello (131,396 bytes of body: every field at its syntax's
  * maximum) and for long certificate chains. */
@@ -30,7 +32,7 @@ struct ktls_ticket_keys;
 
 struct ktls_config {
 	enum ktls_role role;
-	uint16_t suites[4], groups[3], sigalgs[6];
+	uint16_t suites[4], groups[KTLS_MAX_GROUPS], sigalgs[KTLS_MAX_SIGALGS];
 	size_t n_suites, n_groups, n_sigalgs;
 	struct ktls_cert certs[KTLS_MAX_CERTS];
 	size_t n_certs;

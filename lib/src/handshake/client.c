@@ -24,11 +24,25 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 	 * share we sent: the second ClientHello changes only what the HRR
 	 * asks for (4.1.2). */
 	int err = 0;
-	if (!hs->kex)
-		err = ktls_kex_keygen(hs->group, &hs->kex, hs->kex_pub, &hs->kex_pub_len);
+	if (!hs->kex[0]) {
+		err = ktls_kex_keygen(hs->group, &hs->kex[0]);
+		/* Beside a hybrid, a share of our first classical group, for
+		 * servers without the KEM (as OpenSSL 3.5 sends); not after an
+		 * HRR, which names the one group it wants. */
+		for (size_t i = 0; !err && !hs->did_hrr && ktls_kex_is_hybrid(hs->group) &&
+				   i < c->n_groups && !hs->kex[1];
+		     i++)
+			if (!ktls_kex_is_hybrid(c->groups[i]))
+				err = ktls_kex_keygen(c->groups[i], &hs->kex[1]);
+	}
 	if (err)
 		return err;
-	struct ktls_share share = {hs->group, {hs->kex_pub, hs->kex_pub_len}};
+	struct ktls_share shares[2];
+	size_t n_shares = 0;
+	for (int i = 0; i < 2; i++)
+		if (hs->kex[i])
+			shares[n_shares++] = (struct ktls_share){ktls_kex_key_group(hs->kex[i]),
+								 ktls_kex_key_share(hs->kex[i])};
 	/* SNI carries host names only, never address literals (RFC 6066 3). */
 	hs->sent_sni = hs->server_name && !is_ip_literal(hs->server_name);
 	struct ktls_client_hello_params p = {
@@ -39,8 +53,8 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.n_suites = c->n_suites,
 		.groups = c->groups,
 		.n_groups = c->n_groups,
-		.shares = &share,
-		.n_shares = 1,
+		.shares = shares,
+		.n_shares = n_shares,
 		.sigalgs = c->sigalgs,
 		.n_sigalgs = c->n_sigalgs,
 		.sni = hs->sent_sni ? hs->server_name : NULL,
@@ -111,7 +125,8 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		if (hs->did_hrr)
 			return FAIL(hs, KTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
 		if (sh.has_share &&
-		    (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group))
+		    (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group ||
+		     (hs->kex[1] && sh.group == ktls_kex_key_group(hs->kex[1]))))
 			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 				    "HelloRetryRequest asks for group %#06x, which it cannot",
 				    sh.group);
@@ -126,8 +141,9 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		if (ps && ps->hash_len != hs->suite->hash_len)
 			ktls_session_clear(&hs->session);
 		if (sh.has_share) {
-			EVP_PKEY_free(hs->kex);
-			hs->kex = NULL;
+			ktls_kex_key_free(hs->kex[0]);
+			ktls_kex_key_free(hs->kex[1]);
+			hs->kex[0] = hs->kex[1] = NULL;
 			hs->group = sh.group;
 		}
 		/* ClientHello1 becomes message_hash, then HRR joins (4.4.1). */
@@ -159,9 +175,16 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	} else if (!sh.has_share) {
 		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
 	}
-	if (sh.has_share && sh.group != hs->group)
+	/* The key whose group the server answered. */
+	struct ktls_kex_key *key = NULL;
+	for (int i = 0; i < 2 && sh.has_share; i++)
+		if (hs->kex[i] && ktls_kex_key_group(hs->kex[i]) == sh.group)
+			key = hs->kex[i];
+	if (sh.has_share && !key)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 			    "ServerHello key share is for a group we sent no share for");
+	if (sh.has_share)
+		hs->group = sh.group;
 	if (!hs->did_hrr) {
 		hs->suite = ktls_suite_get(sh.suite);
 		if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)))
@@ -171,10 +194,11 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return err;
 	uint8_t ecdhe[KTLS_KEX_MAX_SECRET];
 	size_t n = 0;
-	err = sh.has_share ? ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n)
-			   : 0;
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
+	err = key ? ktls_kex_finish(key, sh.pub.p, sh.pub.len, ecdhe, &n) : 0;
+	/* Forward secrecy: our ephemeral keys are gone once used. */
+	ktls_kex_key_free(hs->kex[0]);
+	ktls_kex_key_free(hs->kex[1]);
+	hs->kex[0] = hs->kex[1] = NULL;
 	if (err)
 		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
 	err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
@@ -248,13 +272,18 @@ static int send_client_auth(struct ktls_hs *hs)
 {
 	const struct ktls_config *c = hs->cfg;
 	uint16_t scheme = 0;
-	for (size_t i = 0; i < c->n_certs && !scheme; i++)
-		for (size_t j = 0; j < c->n_sigalgs && !scheme; j++)
-			if (offered(hs->peer_sigalgs, hs->n_peer_sigalgs, c->sigalgs[j]) &&
-			    ktls_sig_key_matches(c->sigalgs[j], c->certs[i].key)) {
-				scheme = c->sigalgs[j];
-				hs->cert = &c->certs[i];
-			}
+	/* Preferably a chain signed as the server asks (4.2.3). */
+	for (int pass = 0; pass < 2 && !scheme; pass++)
+		for (size_t i = 0; i < c->n_certs && !scheme; i++)
+			for (size_t j = 0; j < c->n_sigalgs && !scheme; j++)
+				if ((pass || ktls_chain_signed_with(c->certs[i].chain,
+								    hs->peer_cert_sigalgs,
+								    hs->n_peer_cert_sigalgs)) &&
+				    offered(hs->peer_sigalgs, hs->n_peer_sigalgs, c->sigalgs[j]) &&
+				    ktls_sig_key_matches(c->sigalgs[j], c->certs[i].key)) {
+					scheme = c->sigalgs[j];
+					hs->cert = &c->certs[i];
+				}
 	int err = ktls_hs_send_certificate(hs, scheme ? hs->cert : NULL);
 	if (!err && scheme)
 		err = ktls_hs_send_cert_verify(hs, scheme);
@@ -300,6 +329,8 @@ static int on_certificate_request(struct ktls_hs *hs, const struct ktls_hs_msg *
 			    "CertificateRequest with a context during handshake");
 	memcpy(hs->peer_sigalgs, cr.sigalgs, sizeof(cr.sigalgs));
 	hs->n_peer_sigalgs = cr.n_sigalgs;
+	memcpy(hs->peer_cert_sigalgs, cr.cert_sigalgs, sizeof(cr.cert_sigalgs));
+	hs->n_peer_cert_sigalgs = cr.n_cert_sigalgs;
 	hs->cert_requested = true;
 	hs->state = HS_C_WAIT_CERT;
 	return 0;

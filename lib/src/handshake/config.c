@@ -17,12 +17,20 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	static const uint16_t suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 					  KTLS_TLS_CHACHA20_POLY1305_SHA256,
 					  KTLS_TLS_AES_128_CCM_SHA256};
-	static const uint16_t groups[] = {KTLS_GROUP_X25519, KTLS_GROUP_SECP256R1,
-					  KTLS_GROUP_SECP384R1};
-	static const uint16_t sigalgs[] = {
-		KTLS_SIG_ECDSA_SECP256R1_SHA256, KTLS_SIG_ED25519,
-		KTLS_SIG_ECDSA_SECP384R1_SHA384, KTLS_SIG_RSA_PSS_RSAE_SHA256,
-		KTLS_SIG_RSA_PSS_RSAE_SHA384,	 KTLS_SIG_RSA_PSS_RSAE_SHA512};
+	static const uint16_t groups[] = {KTLS_GROUP_X25519MLKEM768, KTLS_GROUP_X25519,
+					  KTLS_GROUP_SECP256R1,	     KTLS_GROUP_SECP384R1,
+					  KTLS_GROUP_SECP521R1,	     KTLS_GROUP_X448};
+	static const uint16_t sigalgs[] = {KTLS_SIG_ECDSA_SECP256R1_SHA256,
+					   KTLS_SIG_ED25519,
+					   KTLS_SIG_ECDSA_SECP384R1_SHA384,
+					   KTLS_SIG_ECDSA_SECP521R1_SHA512,
+					   KTLS_SIG_ED448,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA256,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA384,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA512,
+					   KTLS_SIG_RSA_PSS_PSS_SHA256,
+					   KTLS_SIG_RSA_PSS_PSS_SHA384,
+					   KTLS_SIG_RSA_PSS_PSS_SHA512};
 	if (role != KTLS_CLIENT && role != KTLS_SERVER)
 		return NULL;
 	struct ktls_config *c = calloc(1, sizeof(*c));
@@ -31,10 +39,12 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	c->role = role;
 	memcpy(c->suites, suites, sizeof(suites));
 	c->n_suites = 4;
-	memcpy(c->groups, groups, sizeof(groups));
-	c->n_groups = 3;
+	/* The hybrid only where this libcrypto has ML-KEM. */
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (ktls_kex_supported(groups[i]))
+			c->groups[c->n_groups++] = groups[i];
 	memcpy(c->sigalgs, sigalgs, sizeof(sigalgs));
-	c->n_sigalgs = 6;
+	c->n_sigalgs = sizeof(sigalgs) / sizeof(sigalgs[0]);
 	c->verify = role == KTLS_CLIENT ? KTLS_VERIFY_PEER : KTLS_VERIFY_NONE;
 	c->record_size_limit = 16385;
 	c->max_hs_msg = KTLS_MAX_HS_MSG_DEFAULT;
@@ -90,12 +100,12 @@ KTLS_API int ktls_config_set_suites(struct ktls_config *c, const uint16_t *s, si
 
 KTLS_API int ktls_config_set_groups(struct ktls_config *c, const uint16_t *g, size_t n)
 {
-	return set_list(c->groups, &c->n_groups, 3, g, n, ktls_kex_supported);
+	return set_list(c->groups, &c->n_groups, KTLS_MAX_GROUPS, g, n, ktls_kex_supported);
 }
 
 KTLS_API int ktls_config_set_sigalgs(struct ktls_config *c, const uint16_t *s, size_t n)
 {
-	return set_list(c->sigalgs, &c->n_sigalgs, 6, s, n, ktls_sig_supported);
+	return set_list(c->sigalgs, &c->n_sigalgs, KTLS_MAX_SIGALGS, s, n, ktls_sig_supported);
 }
 
 KTLS_API int ktls_config_add_cert_files(struct ktls_config *c, const char *chain_pem,

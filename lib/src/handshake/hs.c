@@ -40,7 +40,8 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs)
 	if (!hs)
 		return;
 	free(hs->server_name);
-	EVP_PKEY_free(hs->kex);
+	ktls_kex_key_free(hs->kex[0]);
+	ktls_kex_key_free(hs->kex[1]);
 	X509_free(hs->peer_cert);
 	ktls_session_clear(&hs->session);
 	ktls_transcript_free(&hs->th);

@@ -52,9 +52,9 @@ struct ktls_hs {
 
 	const struct ktls_suite *suite;
 	uint16_t group, sigalg;
-	EVP_PKEY *kex; /* our ephemeral private key, freed once used */
-	uint8_t kex_pub[KTLS_KEX_MAX_PUB];
-	size_t kex_pub_len;
+	/* Client: our ephemeral keys (a second one beside a hybrid), freed
+	 * once used. */
+	struct ktls_kex_key *kex[2];
 	struct ktls_transcript th;
 	struct ktls_keysched ks;
 	uint8_t c_hs[KTLS_MAX_HASH], s_hs[KTLS_MAX_HASH];
@@ -74,6 +74,8 @@ struct ktls_hs {
 	const struct ktls_cert *cert;	      /* ours, chosen for this connection */
 	uint16_t peer_sigalgs[KTLS_MAX_LIST]; /* client: from CertificateRequest */
 	size_t n_peer_sigalgs;
+	uint16_t peer_cert_sigalgs[KTLS_MAX_LIST];
+	size_t n_peer_cert_sigalgs;
 	X509 *peer_cert;
 
 	/* Resumption: the client's session to offer, or the server's session

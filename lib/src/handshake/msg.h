@@ -82,6 +82,11 @@ struct ktls_client_hello {
 	uint16_t sigalgs[KTLS_MAX_LIST];
 	size_t n_sigalgs;
 	bool has_sigalgs;
+	/* For certificate signatures: signature_algorithms_cert, or else
+	 * signature_algorithms (4.2.3), legacy schemes kept. */
+	uint16_t cert_sigalgs[KTLS_MAX_LIST];
+	size_t n_cert_sigalgs;
+	bool has_sigalgs_cert;
 	struct ktls_bytes sni;	/* host_name, if any */
 	struct ktls_bytes alpn; /* ProtocolNameList body, if any */
 	bool has_alpn;
@@ -126,6 +131,8 @@ struct ktls_certificate_request {
 	struct ktls_bytes context;
 	uint16_t sigalgs[KTLS_MAX_LIST];
 	size_t n_sigalgs;
+	uint16_t cert_sigalgs[KTLS_MAX_LIST]; /* as in the ClientHello */
+	size_t n_cert_sigalgs;
 };
 
 struct ktls_certificate_verify {

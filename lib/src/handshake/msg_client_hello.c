@@ -179,11 +179,23 @@ static int one_extension(struct ktls_client_hello *ch, uint16_t type, struct ktl
 				       !ktls_rd_done(e)
 			       ? DECODE_ERR("supported_groups: malformed")
 			       : 0;
-	case KTLS_EXT_SIGNATURE_ALGORITHMS:
+	case KTLS_EXT_SIGNATURE_ALGORITHMS: {
 		ch->has_sigalgs = true;
+		struct ktls_rd again = *e;
+		if (!ch->has_sigalgs_cert)
+			(void)u16_list(&again, ktls_cert_sig_known, ch->cert_sigalgs,
+				       &ch->n_cert_sigalgs, NULL);
 		return u16_list(e, ktls_sig_supported, ch->sigalgs, &ch->n_sigalgs, NULL) ||
 				       !ktls_rd_done(e)
 			       ? DECODE_ERR("signature_algorithms: malformed")
+			       : 0;
+	}
+	case KTLS_EXT_SIGNATURE_ALGORITHMS_CERT:
+		ch->has_sigalgs_cert = true;
+		return u16_list(e, ktls_cert_sig_known, ch->cert_sigalgs, &ch->n_cert_sigalgs,
+				NULL) ||
+				       !ktls_rd_done(e)
+			       ? DECODE_ERR("signature_algorithms_cert: malformed")
 			       : 0;
 	case KTLS_EXT_ALPN:
 		return ext_alpn(ch, e, why);

@@ -22,16 +22,21 @@ static bool in_list(const uint16_t *list, size_t n, uint16_t v)
 }
 
 /* A certificate for this client: the first whose names match the SNI (if
- * any matches) and whose key fits one of the client's schemes, taken in our
- * order of preference. */
+ * any matches), whose chain is signed only with schemes the client lists
+ * for certificates (if any is), and whose key fits one of the client's
+ * schemes, taken in our order of preference. */
 static const struct ktls_cert *choose_cert(const struct ktls_config *c,
 					   const struct ktls_client_hello *ch, uint16_t *scheme)
 {
-	for (int pass = ch->sni.len ? 0 : 1; pass < 2; pass++)
+	for (int pass = ch->sni.len ? 0 : 2; pass < 4; pass++)
 		for (size_t i = 0; i < c->n_certs; i++) {
 			const struct ktls_cert *k = &c->certs[i];
-			if (pass == 0 && X509_check_host(k->leaf, (const char *)ch->sni.p,
-							 ch->sni.len, 0, NULL) != 1)
+			if (pass < 2 && X509_check_host(k->leaf, (const char *)ch->sni.p,
+							ch->sni.len, 0, NULL) != 1)
+				continue;
+			/* Without a chain of those, one of our choosing (4.2.3). */
+			if (pass % 2 == 0 &&
+			    !ktls_chain_signed_with(k->chain, ch->cert_sigalgs, ch->n_cert_sigalgs))
 				continue;
 			for (size_t j = 0; j < c->n_sigalgs; j++)
 				if (in_list(ch->sigalgs, ch->n_sigalgs, c->sigalgs[j]) &&
@@ -100,13 +105,7 @@ static int server_share(struct ktls_hs *hs, const struct ktls_share *share, uint
 	*pub_len = *n = 0;
 	if (!share)
 		return 0;
-	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, pub_len);
-	if (err)
-		return err;
-	err = ktls_kex_derive(hs->group, hs->kex, share->pub.p, share->pub.len, ecdhe, n);
-	/* Forward secrecy: the ephemeral key is gone once used. */
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
+	int err = ktls_kex_respond(hs->group, share->pub.p, share->pub.len, pub, pub_len, ecdhe, n);
 	return err ? ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
 				  hs->group)
 		   : 0;
