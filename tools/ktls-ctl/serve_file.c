@@ -121,7 +121,7 @@ void serve_prepare_response(struct server *s, struct client *cl)
 {
 	struct http_req *req = &cl->rb->req;
 	struct stat sb;
-	bool index, keep = req->keep_alive && !s->draining;
+	bool index = false, keep = req->keep_alive && !s->draining;
 	int fd = open_regular(s->root, req->path, &sb, &index);
 	if (fd < 0) {
 		if (fd == -503 || fd == -500)
