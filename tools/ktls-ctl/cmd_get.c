@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,8 @@ static void usage(FILE *f)
 		"  --request-key-update N   every N bytes received (K, M, G suffixes), update our\n"
 		"                           key and ask the server to update its own\n"
 		"  --require-ktls           fail (exit 3) unless the kernel decrypts\n"
+		"  --reconnect              each URL on a connection of its own, resuming the\n"
+		"                           session of the one before (TLS 1.3 tickets)\n"
 		"  -q, --quiet              no progress bar and no summary\n"
 		"  --help\n\n"
 		"Bodies framed by Content-Length, chunked, or the connection's end; a body\n"
@@ -133,9 +136,25 @@ static void usage(FILE *f)
 
 struct get_opts {
 	const char *out, *cafile, *servername;
-	bool insecure, require_ktls, quiet;
+	bool insecure, require_ktls, quiet, reconnect;
 	uint64_t ku_every;
 };
+
+/* The newest session a server gave us, for the next connection. */
+struct session {
+	uint8_t blob[4096];
+	size_t len;
+};
+
+static void keep_session(void *arg, const uint8_t *blob, size_t len, uint32_t lifetime)
+{
+	struct session *s = arg;
+	(void)lifetime;
+	if (len <= sizeof(s->blob)) {
+		memcpy(s->blob, blob, len);
+		s->len = len;
+	}
+}
 
 /* Reads the final head into buf (interim 1xx ones are passed over);
  * returns its length and the bytes after it. */
@@ -276,16 +295,50 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 		const struct ktls_hs *hs = ktls_conn_hs(c);
 		unsigned off = ktls_conn_offload(c);
 		fprintf(stderr,
-			"ktls-ctl get: %d, %llu bytes in %.2f s (%.1f MiB/s), %s, rx=%s tx=%s, "
+			"ktls-ctl get: %d, %llu bytes in %.2f s (%.1f MiB/s), %s%s, rx=%s tx=%s, "
 			"key updates received %llu, sent %llu\n",
 			resp.status, (unsigned long long)got, secs,
 			secs > 0 ? (double)got / 1048576.0 / secs : 0.0,
-			ktls_suite_name(ktls_hs_suite(hs)),
+			ktls_suite_name(ktls_hs_suite(hs)), ktls_hs_resumed(hs) ? " resumed" : "",
 			off & KTLS_OFFLOAD_RX ? "kernel" : "user",
 			off & KTLS_OFFLOAD_TX ? "kernel" : "user",
 			(unsigned long long)st.key_updates_received,
 			(unsigned long long)st.key_updates_sent);
 	}
+	return rc;
+}
+
+/* URLs [from, to) on one connection (resuming sess where it has one). */
+static int one_connection(struct ktls_config *cfg, const struct url *urls, int from, int to,
+			  const struct get_opts *o, int out, struct session *sess)
+{
+	int rc = CTL_FAIL, fd = dial(&urls[from]);
+	if (fd < 0)
+		return CTL_FAIL;
+	struct ktls_conn *c =
+		ktls_conn_new(cfg, fd, o->servername ? o->servername : urls[from].host);
+	if (c && sess->len)
+		(void)ktls_conn_set_session(c, sess->blob, sess->len); /* else a full one */
+	int err = c ? ktls_handshake(c) : -ENOMEM;
+	if (err != 1) {
+		fprintf(stderr, "ktls-ctl get: TLS handshake with %s: %s\n", urls[from].host,
+			ktls_strerror(err));
+		goto done;
+	}
+	if (o->require_ktls && !(ktls_conn_offload(c) & KTLS_OFFLOAD_RX)) {
+		struct ktls_kernel_info ki;
+		ktls_probe_kernel(&ki, 0);
+		fprintf(stderr, "ktls-ctl get: the kernel does not decrypt this connection (%s)\n",
+			ki.tls ? ktls_strerror(ki.tls) : "no re-key support: RX kept in userspace");
+		rc = CTL_NO_KTLS;
+		goto done;
+	}
+	for (int i = from; i < to && (i == from || rc == CTL_OK); i++)
+		rc = fetch(c, &urls[i], o, out, i == to - 1);
+	ktls_shutdown(c);
+done:
+	ktls_conn_free(c);
+	close(fd);
 	return rc;
 }
 
@@ -306,6 +359,8 @@ int cmd_get(int argc, char **argv)
 			o.require_ktls = true, takes = false;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = true, takes = false;
+		} else if (!strcmp(a, "--reconnect")) {
+			o.reconnect = true, takes = false;
 		} else if (a[0] != '-' && ntargets < 16) {
 			targets[ntargets++] = a, takes = false;
 		} else if (!v) {
@@ -350,43 +405,26 @@ int cmd_get(int argc, char **argv)
 		ktls_config_free(cfg);
 		return CTL_FAIL;
 	}
-	int rc = CTL_FAIL, out = -1, fd = dial(&urls[0]);
-	struct ktls_conn *c = NULL;
-	if (fd < 0)
-		goto done;
-	c = ktls_conn_new(cfg, fd, o.servername ? o.servername : urls[0].host);
-	err = c ? ktls_handshake(c) : -ENOMEM;
-	if (err != 1) {
-		fprintf(stderr, "ktls-ctl get: TLS handshake with %s: %s\n", urls[0].host,
-			ktls_strerror(err));
-		goto done;
-	}
-	if (o.require_ktls && !(ktls_conn_offload(c) & KTLS_OFFLOAD_RX)) {
-		struct ktls_kernel_info ki;
-		ktls_probe_kernel(&ki, 0);
-		fprintf(stderr, "ktls-ctl get: the kernel does not decrypt this connection (%s)\n",
-			ki.tls ? ktls_strerror(ki.tls) : "no re-key support: RX kept in userspace");
-		rc = CTL_NO_KTLS;
-		goto done;
-	}
-	out = !o.out || !strcmp(o.out, "-")
-		      ? 1
-		      : open(o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct session sess = {{0}, 0};
+	ktls_config_set_ticket_cb(cfg, keep_session, &sess);
+	int rc = CTL_FAIL,
+	    out = !o.out || !strcmp(o.out, "-")
+			  ? 1
+			  : open(o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0) {
 		fprintf(stderr, "ktls-ctl get: %s: %s\n", o.out, strerror(errno));
 		goto done;
 	}
-	for (int i = 0; i < ntargets && (i == 0 || rc == CTL_OK); i++)
-		rc = fetch(c, &urls[i], &o, out, i == ntargets - 1);
-	ktls_shutdown(c);
+	/* One connection for all, or one each, each resuming the last. */
+	rc = CTL_OK;
+	for (int i = 0; i < ntargets && rc == CTL_OK; i = o.reconnect ? i + 1 : ntargets)
+		rc = one_connection(cfg, urls, i, o.reconnect ? i + 1 : ntargets, &o, out, &sess);
 done:
 	if (out > 1 && close(out) && rc == CTL_OK) {
 		fprintf(stderr, "ktls-ctl get: %s: %s\n", o.out, strerror(errno));
 		rc = CTL_FAIL;
 	}
-	ktls_conn_free(c);
-	if (fd >= 0)
-		close(fd);
+	OPENSSL_cleanse(&sess, sizeof(sess)); /* it holds the resumption key */
 	ktls_config_free(cfg);
 	return rc;
 }

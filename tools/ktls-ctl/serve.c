@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -89,6 +91,12 @@ static void usage(FILE *f)
 		"  --idle-timeout S         between requests on a kept connection (default 30)\n"
 		"  --send-timeout S         a client reading nothing of a response this long is\n"
 		"                           dropped (default 30)\n"
+		"  --tickets N              session tickets sent after each handshake, for\n"
+		"                           resumption (default 2; 0: none, none accepted)\n"
+		"  --ticket-lifetime S      how long a ticket resumes (default 7200)\n"
+		"  --ticket-key-file FILE   ticket keys shared with other servers: 48 or 96\n"
+		"                           random bytes, the issuing key first (default: our\n"
+		"                           own, rotated every ticket lifetime)\n"
 		"  --access-log FILE        one line per request (default: standard output)\n"
 		"  --help\n\n"
 		"SIGTERM or SIGINT: stop accepting, finish the responses in flight, send\n"
@@ -197,6 +205,30 @@ static void raise_fd_limit(unsigned max_clients)
 			(unsigned long long)(rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 0));
 }
 
+/* Ticket keys from a file of one or two keys (48 bytes each), kept from
+ * other users: they decrypt every session of every server sharing them. */
+static int load_ticket_keys(struct ktls_config *cfg, const char *path)
+{
+	uint8_t keys[2 * KTLS_TICKET_KEY_LEN + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n = fd < 0 ? -1 : read(fd, keys, sizeof(keys));
+	int err = fd < 0 || n < 0 ? errno : 0;
+	if (fd >= 0 && !fstat(fd, &st) && (st.st_mode & 077))
+		fprintf(stderr, "ktls-ctl serve: %s: readable by others than its owner\n", path);
+	if (fd >= 0)
+		close(fd);
+	if (!err && n != KTLS_TICKET_KEY_LEN && n != 2 * KTLS_TICKET_KEY_LEN)
+		err = EINVAL;
+	if (!err)
+		err = -ktls_config_set_ticket_keys(cfg, keys, (size_t)n / KTLS_TICKET_KEY_LEN);
+	OPENSSL_cleanse(keys, sizeof(keys));
+	if (err)
+		fprintf(stderr, "ktls-ctl serve: %s: %s\n", path,
+			err == EINVAL ? "not 48 or 96 bytes of ticket keys" : strerror(err));
+	return err ? -1 : 0;
+}
+
 /* The numeric options: name, where the value goes, its range. */
 struct num_opt {
 	const char *name;
@@ -216,7 +248,9 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *addr = "::", *cert = NULL, *key = NULL, *root = ".", *logfile = NULL;
 	uint64_t port = 8443, ku_bytes = 0, ku_seconds = 0, maxc = 10000, per_ip = 64, max_hs = 256,
-		 hs_per_ip = 16, hs_timeout = 10, head_timeout = 10, idle = 30, send_timeout = 30;
+		 hs_per_ip = 16, hs_timeout = 10, head_timeout = 10, idle = 30, send_timeout = 30,
+		 tickets = 2, ticket_life = 7200;
+	const char *ticket_keys = NULL;
 	const struct num_opt nums[] = {
 		{"--port", &port, 0, 65535},
 		{"--key-update-bytes", &ku_bytes, 0, UINT64_MAX},
@@ -229,6 +263,8 @@ int cmd_serve(int argc, char **argv)
 		{"--header-timeout", &head_timeout, 1, 86400},
 		{"--idle-timeout", &idle, 1, 86400},
 		{"--send-timeout", &send_timeout, 1, 86400},
+		{"--tickets", &tickets, 0, 16},
+		{"--ticket-lifetime", &ticket_life, 1, 604800},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -251,6 +287,8 @@ int cmd_serve(int argc, char **argv)
 			key = v;
 		} else if (!strcmp(a, "--access-log")) {
 			logfile = v;
+		} else if (!strcmp(a, "--ticket-key-file")) {
+			ticket_keys = v;
 		} else if (o && !ctl_parse_size(v, &num)) {
 			fprintf(stderr, "ktls-ctl serve: %s: not a number: '%s'\n", a, v);
 			return CTL_USAGE;
@@ -317,10 +355,16 @@ int cmd_serve(int argc, char **argv)
 	int err = s.cfg ? ktls_config_add_cert_files(s.cfg, cert, key) : -ENOMEM;
 	if (!err)
 		err = ktls_config_set_key_update_policy(s.cfg, ku_bytes, 0, (unsigned)ku_seconds);
+	if (!err)
+		err = ktls_config_set_tickets(s.cfg, (unsigned)tickets);
+	if (!err)
+		err = ktls_config_set_ticket_lifetime(s.cfg, (unsigned)ticket_life);
 	if (err) {
 		fprintf(stderr, "ktls-ctl serve: %s: %s\n", cert, ktls_strerror(err));
 		goto out;
 	}
+	if (ticket_keys && load_ticket_keys(s.cfg, ticket_keys))
+		goto out;
 	struct ktls_kernel_info ki;
 	ktls_probe_kernel(&ki, 0);
 	if (ki.tls)

@@ -114,7 +114,8 @@ struct client {
 
 /* What serve did and refused, for the summary and the status line. */
 struct serve_counts {
-	uint64_t accepted, requests, handshake_failures, bytes, updates_sent, updates_received;
+	uint64_t accepted, requests, handshake_failures, resumed, bytes, updates_sent,
+		updates_received;
 	uint64_t refused_cap, refused_ip, refused_ip_hs, hs_dropped;
 	uint64_t to_handshake, to_header, to_idle, to_send;
 	uint64_t fd_episodes, bad_requests;

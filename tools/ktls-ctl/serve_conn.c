@@ -251,6 +251,7 @@ void serve_drive(struct server *s, struct client *cl)
 				break;
 			}
 			serve_handshake_over(s, cl);
+			s->n.resumed += (uint64_t)ktls_hs_resumed(ktls_conn_hs(cl->c));
 			cl->st = ST_REQUEST;
 			serve_timer(s, cl, Q_HEADER); /* the first request is due now */
 			ktls_conn_stats(cl->c, &cl->st0);

@@ -29,9 +29,11 @@ void serve_log_request(struct server *s, struct client *cl)
 	text_log(target, sizeof(target), req->target);
 	const struct ktls_hs *hs = ktls_conn_hs(cl->c);
 	unsigned off = ktls_conn_offload(cl->c);
-	fprintf(s->log, "%s - - [%s] \"%s %s\" %d %llu %s tx=%s rx=%s ku_sent=%llu ku_recv=%llu\n",
+	fprintf(s->log,
+		"%s - - [%s] \"%s %s\" %d %llu %s resumed=%d tx=%s rx=%s ku_sent=%llu "
+		"ku_recv=%llu\n",
 		cl->peer, when, method, target, cl->status, (unsigned long long)cl->body_bytes,
-		hs ? ktls_suite_name(ktls_hs_suite(hs)) : "-",
+		hs ? ktls_suite_name(ktls_hs_suite(hs)) : "-", hs ? ktls_hs_resumed(hs) : 0,
 		off & KTLS_OFFLOAD_TX ? "kernel" : "user",
 		off & KTLS_OFFLOAD_RX ? "kernel" : "user",
 		(unsigned long long)(st.key_updates_sent - cl->st0.key_updates_sent),
@@ -75,12 +77,11 @@ void serve_status(struct server *s, bool summary)
 	char head[256];
 	if (summary)
 		snprintf(head, sizeof(head),
-			 "%llu connections, %llu requests, %llu handshake failures, %llu bytes "
-			 "sent, "
-			 "%llu key updates sent, %llu received",
+			 "%llu connections, %llu requests, %llu handshake failures, %llu resumed, "
+			 "%llu bytes sent, %llu key updates sent, %llu received",
 			 (unsigned long long)n->accepted, (unsigned long long)n->requests,
-			 (unsigned long long)n->handshake_failures, (unsigned long long)n->bytes,
-			 (unsigned long long)n->updates_sent,
+			 (unsigned long long)n->handshake_failures, (unsigned long long)n->resumed,
+			 (unsigned long long)n->bytes, (unsigned long long)n->updates_sent,
 			 (unsigned long long)n->updates_received);
 	else
 		snprintf(head, sizeof(head),
