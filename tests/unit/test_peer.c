@@ -322,15 +322,19 @@ START_TEST(handshake_over_socket)
 {
 	/* _i: 0 a server given a ClientHello of legacy_version 0x0300; 1 a
 	 * server given an empty alert; 2 a client given an empty alert; 3 a
-	 * client with no server name (nothing is sent). */
+	 * client with no server name (nothing is sent); 4 a server given an
+	 * HTTP request (refused at its first five bytes, not after waiting for
+	 * the 16 KiB its "header" announces); 5 a client whose server goes
+	 * away mid-handshake (truncated). */
 	int fds[2];
 	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
-	struct ktls_config *cfg = ktls_config_new(_i < 2 ? KTLS_SERVER : KTLS_CLIENT);
-	if (_i < 2)
+	bool server = _i < 2 || _i == 4;
+	struct ktls_config *cfg = ktls_config_new(server ? KTLS_SERVER : KTLS_CLIENT);
+	if (server)
 		ck_assert_int_eq(ktls_config_add_cert_files(cfg, cert_path("server-ecdsa256.pem"),
 							    cert_path("server-ecdsa256.key")),
 				 0);
-	struct ktls_conn *c = ktls_conn_new(cfg, fds[0], _i == 2 ? "server.test" : NULL);
+	struct ktls_conn *c = ktls_conn_new(cfg, fds[0], _i == 2 || _i == 5 ? "server.test" : NULL);
 	static const uint8_t empty_alert[] = {KTLS_CT_ALERT, 3, 3, 0, 0};
 	uint8_t ch[2048];
 	int want, alert = -1;
@@ -339,6 +343,12 @@ START_TEST(handshake_over_socket)
 		ch[9] = 3, ch[10] = 0;
 		ck_assert_int_eq(ktls_write_all(fds[1], ch, n), 0);
 		want = KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
+	} else if (_i == 4) {
+		ck_assert_int_eq(ktls_write_all(fds[1], "GET / HTTP/1.1\r\n", 16), 0);
+		want = KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE);
+	} else if (_i == 5) {
+		shutdown(fds[1], SHUT_WR);
+		want = -KTLS_E_TRUNCATED;
 	} else {
 		if (_i != 3)
 			ck_assert_int_eq(ktls_write_all(fds[1], empty_alert, sizeof(empty_alert)),
@@ -347,7 +357,7 @@ START_TEST(handshake_over_socket)
 	}
 	ck_assert_int_eq(ktls_handshake(c), want);
 	ck_assert_int_eq(ktls_handshake(c), want); /* sticky */
-	if (_i == 2) {
+	if (_i == 2 || _i == 5) {
 		/* The client's ClientHello came first, then its alert. */
 		uint8_t hdr[5];
 		ck_assert_int_eq(ktls_read_full(fds[1], hdr, 5), 0);
@@ -356,7 +366,7 @@ START_TEST(handshake_over_socket)
 	}
 	shutdown(fds[0], SHUT_WR);
 	alert = plain_alert(fds[1]);
-	ck_assert_int_eq(alert, _i == 3 ? -1 : -want - KTLS_E_ALERT_SENT);
+	ck_assert_int_eq(alert, _i == 3 || _i == 5 ? -1 : -want - KTLS_E_ALERT_SENT);
 	ktls_conn_free(c);
 	ktls_config_free(cfg);
 	close(fds[0]);
@@ -378,7 +388,7 @@ int main(void)
 	tcase_add_test(tc, user_canceled_then_close);
 	tcase_add_test(tc, bad_record_mac);
 	tcase_add_test(tc, plaintext_ccs_after_handshake);
-	tcase_add_loop_test(tc, handshake_over_socket, 0, 4);
+	tcase_add_loop_test(tc, handshake_over_socket, 0, 6);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

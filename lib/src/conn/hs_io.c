@@ -33,16 +33,18 @@ static int flush_out(struct ktls_hs *hs, int fd)
 }
 
 /* Reads until io->buf holds one whole record (or EOF/EAGAIN/error). */
+/* Reads until io->buf holds a record's header, and then its whole body
+ * (or EOF/EAGAIN/error): the engine judges a header as soon as it is there,
+ * so that a stream that is not TLS is refused at once, not after the
+ * handshake deadline. */
 static int read_record(struct ktls_hs_io *io, int fd)
 {
 	for (;;) {
 		size_t want = KTLS_REC_HDR;
 		if (io->have >= KTLS_REC_HDR) {
 			long n = ktls_rec_frame(io->buf, io->have, KTLS_REC_MAX_CIPHER);
-			if (n < 0)
-				return (int)n;
-			if (n > 0)
-				return 0;
+			if (n != 0)
+				return 0; /* whole, or too long: the engine says */
 			want = KTLS_REC_HDR + ((size_t)io->buf[3] << 8 | io->buf[4]);
 		}
 		ssize_t r = recv(fd, io->buf + io->have, want - io->have, 0);
@@ -51,8 +53,10 @@ static int read_record(struct ktls_hs_io *io, int fd)
 		if (r < 0)
 			return -errno;
 		if (r == 0)
-			return -ECONNRESET; /* peer gone mid-handshake */
+			return -KTLS_E_TRUNCATED; /* the peer gone mid-handshake */
 		io->have += (size_t)r;
+		if (io->have == KTLS_REC_HDR)
+			return 0;
 	}
 }
 

@@ -527,6 +527,12 @@ KTLS_API int ktls_hs_step(struct ktls_hs *hs, const uint8_t *in, size_t in_len, 
 		long n = ktls_rec_frame(r.p, ktls_rd_left(&r), KTLS_REC_MAX_CIPHER);
 		if (n < 0)
 			return ktls_hs_fail(hs, (int)n, "record longer than 2^14 + 256");
+		/* A header is judged before its body arrives: what is not a TLS
+		 * record (an HTTP request on the TLS port) fails now (5). */
+		if (ktls_rd_left(&r) &&
+		    (r.p[0] < KTLS_CT_CHANGE_CIPHER_SPEC || r.p[0] > KTLS_CT_APPLICATION_DATA))
+			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+					    "not a TLS record (content type %u)", r.p[0]);
 		if (n == 0)
 			break;
 		const uint8_t *rec = ktls_rd_bytes(&r, (size_t)n);
