@@ -20,9 +20,10 @@ stamp=$(cat "$series_dir"/series "$series_dir"/*.patch "$here/Kbuild" "$here/bui
 out="$KTLS_CACHE/kmod/$KREL-$stamp"
 ko="$out/net/tls/tls.ko"
 if [ ! -f "$ko" ]; then
-	rm -rf "$out" && mkdir -p "$out/net" "$out/include/net"
+	rm -rf "$out" && mkdir -p "$out/net" "$out/include/net" "$out/include/uapi/linux"
 	cp -r "$KROOT/source/net/tls" "$out/net/"
 	cp "$KROOT/source/include/net/tls.h" "$out/include/net/"
+	cp "$KROOT/source/include/uapi/linux/tls.h" "$out/include/uapi/linux/"
 	while read -r p; do
 		[ -z "$p" ] || [ "${p#\#}" != "$p" ] && continue
 		patch -s -d "$out" -p1 --no-backup-if-mismatch <"$series_dir/$p" ||
