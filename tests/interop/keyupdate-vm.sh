@@ -8,7 +8,10 @@
 # Data must keep flowing after every update: each side echoes the other.
 # Update counts are lower bounds: a peer may answer a request and honour
 # its own scheduled update with one KeyUpdate (OpenSSL and we both do).
+# OPENSSL, OPENSSL_KTLS (e.g. -ktls) and GNUTLS_CLI pick other peers
+# (stacks-vm.sh: sid's, with kTLS on their side too).
 C=/work/certs
+: "${OPENSSL:=openssl}" "${GNUTLS_CLI:=gnutls-cli}" "${OPENSSL_KTLS:=}"
 fail=0
 check() { # name file pattern...
 	name=$1 file=$2
@@ -44,7 +47,7 @@ rm -f /tmp/c1.out
   echo "two UPDATE"; wait_for /tmp/c1.out "got: two UPDATE"
   echo K; wait_for /tmp/c1.out "key update received 3"
   echo "three"; wait_for /tmp/c1.out "got: three"; echo "BYE"; sleep 2; } |
-	openssl s_server -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
+	$OPENSSL s_server $OPENSSL_KTLS -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
 		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
 sleep 1
 ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
@@ -62,7 +65,7 @@ sleep 1
   echo "two UPDATE"; wait_for /tmp/c2.out "got: two UPDATE"
   echo K; wait_for /tmp/c2.out "key update received 2"
   echo "three BYE"; sleep 2; } |
-	openssl s_client -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
+	$OPENSSL s_client $OPENSSL_KTLS -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
 		-tls1_3 >/tmp/s2.out 2>&1
 wait
 check "openssl s_client k/K -> our server (kTLS)" /tmp/c2.out "offload tx+rx" "got: one" \
@@ -77,7 +80,7 @@ sleep 1
   echo "two UPDATE"; wait_for /tmp/c3.out "got: two UPDATE"
   echo "^rekey1^"; wait_for /tmp/c3.out "key update received 2"; sleep 1
   echo "three BYE"; sleep 2; } |
-	gnutls-cli 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
+	$GNUTLS_CLI 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
 		--verify-hostname server.test --inline-commands >/tmp/s3.out 2>&1
 wait
 check "gnutls-cli ^rekey^/^rekey1^ -> our server (kTLS)" /tmp/c3.out "offload tx+rx" "got: one" \
