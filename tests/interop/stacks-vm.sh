@@ -101,11 +101,11 @@ ok=0
 grep -q "^three" /tmp/g2c.out && [ "$1" -ge 2 ] && [ "$2" -ge 2 ] && [ "$3" -ge 3 ] &&
 	[ "$4" -ge 3 ] && ok=1
 if [ "$1" = 0 ] && [ "$2" = 0 ] && grep -q "^three" /tmp/g2c.out; then
-	# Measured here: sid's gnutls-cli/gnutls-serv 3.8.13 read the
-	# configuration (GNUTLS_DEBUG_LEVEL shows it loaded) but never attach
-	# the ULP, on any kernel: the stack stays in userspace, so this cell
-	# says nothing about the kernel (kmod-patches/README.md). Should it
-	# ever switch kTLS on, the case above is asserted instead.
+	# sid's gnutls-cli/gnutls-serv 3.8.13 read the configuration but
+	# never attach the ULP, on any kernel: they set their own transport
+	# functions, and GnuTLS enables kTLS only on its default socket
+	# transport (kmod-patches/README.md). Should they ever switch kTLS
+	# on, the case above is asserted instead.
 	echo "ok - gnutls-cli -> gnutls-serv: re-keyed in userspace, GnuTLS did not enable kTLS (known, see kmod-patches/README.md)"
 else
 	result "gnutls-cli ^rekey^/^rekey1^ -> gnutls-serv (kTLS both)" $ok \
