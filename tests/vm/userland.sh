@@ -8,14 +8,18 @@
 # wrapper in bin/ that starts it with that loader and library path, so it
 # runs on any host libc: /work/SUITE/bin/openssl, gnutls-cli, gnutls-serv.
 # In bin/ too: env.sh, which sets OPENSSL_CONF/OPENSSL_MODULES and a GnuTLS
-# configuration that enables kTLS (GnuTLS reads "ktls = true" from it).
+# configuration that enables kTLS (GnuTLS reads "ktls = true" from it), and
+# gnutls_ktls_peer (tests/interop/gnutls_ktls_peer.c), built here against
+# the suite's GnuTLS headers and library: a peer on GnuTLS's own socket
+# transport, where GnuTLS does use kTLS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 suite=${1:?usage: userland.sh SUITE}
 pins="$here/userland-$suite.pins"
 [ -f "$pins" ] || { echo "userland.sh: no $pins" >&2; exit 2; }
-stamp=$(cat "$pins" "$here/userland.sh" | sha256sum | cut -c1-12)
+peer_src="$here/../interop/gnutls_ktls_peer.c"
+stamp=$(cat "$pins" "$here/userland.sh" "$peer_src" | sha256sum | cut -c1-12)
 out="$KTLS_CACHE/userland/$suite-$stamp"
 cache_lock "userland-$suite"
 if [ ! -f "$out/done" ]; then
@@ -29,7 +33,14 @@ if [ ! -f "$out/done" ]; then
 	mkdir -p "$out/bin" "$r/etc/gnutls"
 	printf '[global]\nktls = true\n' >"$r/etc/gnutls/config"
 	libs="/work/$suite/root/usr/lib/x86_64-linux-gnu:/work/$suite/root/lib/x86_64-linux-gnu"
-	for prog in openssl gnutls-cli gnutls-serv; do
+	# Our GnuTLS peer: host gcc, the suite's headers; the library's own
+	# needs (newer glibc) are met at run time by the suite's libc.
+	if [ -f "$r/usr/include/gnutls/gnutls.h" ]; then
+		gcc -O2 -Wall -Wextra -Werror -I"$r/usr/include" -o "$r/usr/bin/gnutls_ktls_peer" \
+			"$peer_src" "$r/usr/lib/x86_64-linux-gnu/libgnutls.so.30" \
+			-Wl,--allow-shlib-undefined
+	fi
+	for prog in openssl gnutls-cli gnutls-serv gnutls_ktls_peer; do
 		[ -x "$r/usr/bin/$prog" ] || continue
 		cat >"$out/bin/$prog" <<EOS
 #!/bin/sh
