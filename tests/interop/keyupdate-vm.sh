@@ -27,18 +27,9 @@ check() { # name file pattern...
 	echo "ok - $name"
 }
 
-# The peers' commands are paced on evidence: a command line goes out only
-# once the data before it has arrived, and the next line only once our side
-# has taken the KeyUpdate in, so that a slow VM can never merge a command
-# with the line after it (s_server reads "k\ntwo" as data).
-wait_for() { # file pattern: up to 60 s
-	for _ in $(seq 600); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' in $1" >&2
-	return 1
-}
+# Commands are paced on evidence (wait-for.sh); the next line only once
+# our side has taken the KeyUpdate in.
+. "$(dirname "$0")/wait-for.sh"
 
 # 1: openssl server, our client. s_server treats a line "k"/"K" as a command.
 rm -f /tmp/c1.out
@@ -47,7 +38,7 @@ rm -f /tmp/c1.out
   echo "two UPDATE"; wait_for /tmp/c1.out "got: two UPDATE"
   echo K; wait_for /tmp/c1.out "key update received 3"
   echo "three"; wait_for /tmp/c1.out "got: three"; echo "BYE"; sleep 2; } |
-	$OPENSSL s_server $OPENSSL_KTLS -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
+	timeout 120 $OPENSSL s_server $OPENSSL_KTLS -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
 		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
 sleep 1
 ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
@@ -58,7 +49,7 @@ check "  ... s_server got our data and echoes after every update" /tmp/s1.out "h
 	"echo:two UPDATE" "echo:three"
 
 # 2: our server, openssl client.
-ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
+timeout 120 ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
 sleep 1
 { wait_for /tmp/c2.out "handshake ok"; echo "one"; wait_for /tmp/c2.out "got: one"
   echo k; wait_for /tmp/c2.out "key update received 1"
@@ -73,7 +64,7 @@ check "openssl s_client k/K -> our server (kTLS)" /tmp/c2.out "offload tx+rx" "g
 check "  ... s_client got our echoes after every update" /tmp/s2.out "echo:one" "echo:three BYE"
 
 # 3: our server, gnutls client with inline commands.
-ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
+timeout 120 ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
 sleep 1
 { wait_for /tmp/c3.out "handshake ok"; echo "one"; wait_for /tmp/c3.out "got: one"
   echo "^rekey^"; wait_for /tmp/c3.out "key update received 1"

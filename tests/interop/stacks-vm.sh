@@ -20,14 +20,7 @@ S=/work/sid/bin
 fail=0
 # 0 for a counter the kernel lacks (stock modules have no re-key counters)
 stat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/net/tls_stat; }
-wait_for() { # file pattern: up to 60 s
-	for _ in $(seq 600); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' in $1" >&2
-	return 1
-}
+. "$(dirname "$0")/wait-for.sh"
 wait_port() { # the peer's listener, up to 30 s
 	for _ in $(seq 300); do
 		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
@@ -35,6 +28,8 @@ wait_port() { # the peer's listener, up to 30 s
 	done
 	return 1
 }
+# Every peer runs under timeout: a peer left waiting (its partner failed
+# early) must not hold the VM to the harness's limit.
 # result NAME OK(0/1) DETAIL: with "rekey" a case must pass, with "stock" fail.
 result() {
 	if [ "$expect" = rekey ] && [ "$2" = 1 ]; then
@@ -63,7 +58,7 @@ before=$(counters)
 rm -f /tmp/o1s.out /tmp/o1c.out
 # The server answers K with its own KeyUpdate on its next write: "back".
 { wait_for /tmp/o1s.out "^three"; echo "back"; sleep 10; } |
-	$S/openssl s_server -ktls -tls1_3 -accept 4441 -naccept 1 \
+	timeout 90 $S/openssl s_server -ktls -tls1_3 -accept 4441 -naccept 1 \
 	-cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key >/tmp/o1s.out 2>&1 &
 wait_port 4441
 { wait_for /tmp/o1c.out "Using Kernel TLS for receiving"; echo "one"; wait_for /tmp/o1s.out "^one"
@@ -86,7 +81,7 @@ result "openssl s_client -ktls k/K -> openssl s_server -ktls" $ok \
 # client's keys, ^rekey1^ the server's too; the server echoes every line.
 before=$(counters)
 rm -f /tmp/g2s.out /tmp/g2c.out
-$S/gnutls-serv --echo -p 4442 --x509certfile $C/server-ecdsa256.pem \
+timeout 90 $S/gnutls-serv --echo -p 4442 --x509certfile $C/server-ecdsa256.pem \
 	--x509keyfile $C/server-ecdsa256.key >/tmp/g2s.out 2>&1 &
 srv=$!
 wait_port 4442
@@ -119,7 +114,8 @@ fi
 # server TX 1, client RX 1.
 before=$(counters)
 rm -f /tmp/g3s.out /tmp/g3c.out
-$S/gnutls_ktls_peer server 4443 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/g3s.out 2>&1 &
+timeout 90 $S/gnutls_ktls_peer server 4443 $C/server-ecdsa256.pem $C/server-ecdsa256.key \
+	>/tmp/g3s.out 2>&1 &
 srv=$!
 wait_for /tmp/g3s.out listening
 timeout 60 $S/gnutls_ktls_peer client 4443 $C/ca.pem >/tmp/g3c.out 2>&1

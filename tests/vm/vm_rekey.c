@@ -47,6 +47,23 @@ static size_t seal_update_stream(struct ktls_rec_dir *tx, const uint8_t *d1, siz
 	return off + (size_t)r;
 }
 
+/* fds[1] receives in the kernel under generation 0 of `fill`; a userspace
+ * sender (tx, left to the caller to clear) has written "first", a
+ * KeyUpdate and "second" under generation 1 into fds[0]. */
+static void update_stream_pair(int fds[2], struct keys *k0, struct keys *k1,
+			       struct ktls_rec_dir *tx, int suite, uint8_t fill)
+{
+	keys_gen(k0, suite, fill, 0);
+	keys_gen(k1, suite, fill, 1);
+	pair(fds, false, true);
+	set_key(fds[1], KTLS_DIR_RX, k0, false);
+	ck_assert_int_eq(ktls_rec_init(tx, k0->s, k0->secret, 1), 0);
+	static uint8_t out[1 << 16];
+	size_t n = seal_update_stream(tx, (const uint8_t *)"first", 5, (const uint8_t *)"second", 6,
+				      out, sizeof(out));
+	ck_assert_int_eq(ktls_write_all(fds[0], out, n), 0);
+}
+
 START_TEST(tx_rekey_then_data)
 {
 	struct keys k0, k1;
@@ -107,16 +124,8 @@ START_TEST(rx_rekey_pause_and_poll)
 	 * readable, until the next key is installed; then it decrypts. */
 	struct keys k0, k1;
 	int fds[2];
-	keys_gen(&k0, _i, 0x52, 0);
-	keys_gen(&k1, _i, 0x52, 1);
-	pair(fds, false, true);
-	set_key(fds[1], KTLS_DIR_RX, &k0, false);
 	struct ktls_rec_dir tx = {0};
-	ck_assert_int_eq(ktls_rec_init(&tx, k0.s, k0.secret, 1), 0);
-	static uint8_t out[1 << 16];
-	size_t n = seal_update_stream(&tx, (const uint8_t *)"first", 5, (const uint8_t *)"second",
-				      6, out, sizeof(out));
-	ck_assert_int_eq(ktls_write_all(fds[0], out, n), 0);
+	update_stream_pair(fds, &k0, &k1, &tx, _i, 0x52);
 
 	uint8_t buf[64], type;
 	ck_assert_int_eq(ktls_read_full(fds[1], buf, 5), 0);
@@ -347,16 +356,8 @@ START_TEST(keyupdate_behind_data_polls_readable)
 	 * and such a reader waits forever. */
 	struct keys k0, k1;
 	int fds[2];
-	keys_gen(&k0, _i, 0x50, 0);
-	keys_gen(&k1, _i, 0x50, 1);
-	pair(fds, false, true);
-	set_key(fds[1], KTLS_DIR_RX, &k0, false);
 	struct ktls_rec_dir tx = {0};
-	ck_assert_int_eq(ktls_rec_init(&tx, k0.s, k0.secret, 1), 0);
-	static uint8_t out[1 << 16];
-	size_t n = seal_update_stream(&tx, (const uint8_t *)"first", 5, (const uint8_t *)"second",
-				      6, out, sizeof(out));
-	ck_assert_int_eq(ktls_write_all(fds[0], out, n), 0);
+	update_stream_pair(fds, &k0, &k1, &tx, _i, 0x50);
 	struct pollfd p = {fds[1], POLLIN, 0};
 	ck_assert_int_eq(poll(&p, 1, 2000), 1); /* everything has arrived */
 	uint8_t buf[64], type;
