@@ -10,8 +10,9 @@ cd "$out"
 rm -f ./*.pem ./*.key ./*.csr ./*.srl index.txt* serial* ./*.ext
 q() { "$@" >/dev/null 2>&1 || { echo "mkcerts: failed: $*" >&2; "$@"; exit 1; }; }
 
-mkca() { # name
-	q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+mkca() { # name [keytype]
+	# shellcheck disable=SC2046
+	q openssl req -x509 $(keyopts "${2:-ecdsa256}") -nodes -keyout "$1.key" \
 		-out "$1.pem" -subj "/CN=ktls test $1" -days 3650 \
 		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
 }
@@ -19,6 +20,9 @@ keyopts() {
 	case $1 in
 	ecdsa256) echo "-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
 	ecdsa384) echo "-newkey ec -pkeyopt ec_paramgen_curve:P-384" ;;
+	ecdsa521) echo "-newkey ec -pkeyopt ec_paramgen_curve:P-521" ;;
+	ed448) echo "-newkey ed448" ;;
+	rsapss) echo "-newkey rsa-pss -pkeyopt rsa_keygen_bits:2048" ;;
 	rsa) echo "-newkey rsa:2048" ;;
 	ed25519) echo "-newkey ed25519" ;;
 	esac
@@ -35,11 +39,14 @@ leaf() { # name keytype ca cn san eku [days]
 
 mkca ca
 mkca otherca
+mkca ca-rsa rsa
 san="DNS:server.test,DNS:localhost,IP:127.0.0.1"
-for t in ecdsa256 ecdsa384 rsa ed25519; do
+for t in ecdsa256 ecdsa384 ecdsa521 rsa rsapss ed25519 ed448; do
 	leaf "server-$t" "$t" ca server.test "$san" serverAuth
 done
 leaf server-other ecdsa256 ca other.test "DNS:other.test" serverAuth
+# The same key type and name, signed with RSA (signature_algorithms_cert).
+leaf server-rsaca ecdsa256 ca-rsa server.test "$san" serverAuth
 leaf client ecdsa256 ca "ktls test client" "DNS:client.test" clientAuth
 leaf untrusted ecdsa256 otherca server.test "$san" serverAuth
 

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # ktls-ctl's sub-commands: serve against curl, openssl s_client and
 # ktls-ctl get (byte-exact files, sequential and concurrent, key updates from
-# both sides, Range, HEAD, keep-alive, refusals that keep the server
-# serving, a SIGTERM drain), bench, and the command-line manners (--help,
-# --version, exit codes). Runs on the host (userspace record layer; there,
-# status must say plainly that there is no kTLS) and in the VM over kTLS,
-# where it also checks list and status against a live transfer:
+# both sides, Range, HEAD, keep-alive, conditional requests, exact framing,
+# refusals that keep the server serving, a SIGTERM drain), get against
+# servers that send what they should not (chunked, repeated lengths, bodies
+# cut short), bench, and the command-line manners (--help, --version, exit
+# codes). Runs on the host (userspace record layer; there, status must say
+# plainly that there is no kTLS) and in the VM over kTLS, where it also
+# checks list and status against a live transfer:
 #   ctl-test.sh CERTDIR [vm]
-# ktls-ctl, curl and openssl come from PATH. POSIX sh: busybox runs it.
+# ktls-ctl, curl and openssl come from PATH; on the host, KTLS_HTTP_PEER
+# names tests/ctl/http_peer. POSIX sh: busybox runs it.
 set -u
 C=$1
 mode=${2:-host}
@@ -135,6 +138,27 @@ check "malformed request line: 400" grep -q "HTTP/1.1 400 Bad Request" "$T/garba
 printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /sub/small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
 	openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$C/ca.pem" >"$T/pipe.out" 2>/dev/null
 check "two pipelined requests, two answers" [ "$(grep -c "HTTP/1.1 200 OK" "$T/pipe.out")" = 2 ]
+# Framing (RFC 9112): no body on GET, one length, no unknown codings; empty
+# lines before a request are passed over.
+check "GET with a body (Content-Length: 5): 400" [ "$(code -H 'Content-Length: 5' "$U/")" = 400 ]
+check "GET with a body (chunked): 400" [ "$(code -H 'Transfer-Encoding: chunked' "$U/")" = 400 ]
+check "an unknown transfer coding: 501" [ "$(code -H 'Transfer-Encoding: foo' "$U/")" = 501 ]
+check "two Content-Length fields: 400" [ "$(code -H 'Content-Length: 0' -H 'Content-Length: 0' "$U/")" = 400 ]
+printf '\r\n\r\nGET /sub/small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$C/ca.pem" >"$T/crlf.out" 2>/dev/null
+check "empty lines before the request line: served" grep -q "HTTP/1.1 200 OK" "$T/crlf.out"
+# Conditional requests; an index's type is that of index.html.
+$CURL -D "$T/h.out" -o /dev/null "$U/"
+etag=$(sed -n 's/^ETag: \(".*"\)\r*$/\1/p' "$T/h.out")
+check "index served as text/html" grep -q "Content-Type: text/html" "$T/h.out"
+check "an ETag and a Last-Modified" sh -c "[ -n '$etag' ] && grep -q '^Last-Modified: ' $T/h.out"
+check "If-None-Match with the tag: 304" [ "$(code -H "If-None-Match: W/$etag" "$U/")" = 304 ]
+check "If-None-Match with another tag: 200" [ "$(code -H 'If-None-Match: "x"' "$U/")" = 200 ]
+# (-H, not curl -z: curl itself reports 304 for a 200 it finds not newer.)
+lm=$(sed -n 's/^Last-Modified: \(.*GMT\)\r*$/\1/p' "$T/h.out")
+check "If-Modified-Since its Last-Modified: 304" [ "$(code -H "If-Modified-Since: $lm" "$U/")" = 304 ]
+check "If-Modified-Since before it: 200" [ "$(code -H 'If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT' "$U/")" = 200 ]
+check "If-Range with another tag: the whole file" [ "$(code -r 0-9 -H 'If-Range: "old"' "$U/mid.bin")" = 200 ]
 check "still serving after the refusals" sh -c "$GET -o $T/after $U/mid.bin && cmp -s $T/after $W/mid.bin"
 
 ktls-ctl bench --size 2M --rounds 1 --key-update-bytes 512K >"$T/bench.out" 2>&1
@@ -146,6 +170,45 @@ if [ "$mode" = host ]; then
 	if command -v script >/dev/null; then
 		script -qec "ktls-ctl get --cafile $C/ca.pem -o $T/tty.out $U/big.bin" /dev/null >"$T/tty.log" 2>&1
 		check "get on a terminal: progress bar" sh -c "grep -q 'MiB/s  key updates' $T/tty.log && grep -q '100%' $T/tty.log"
+	fi
+	if [ -n "${KTLS_HTTP_PEER:-}" ]; then
+		# get against a server sending this response, then ending with
+		# close_notify (notify) or without (cut); get's status in $?.
+		peer() {
+			printf "$2" >"$T/peer.resp"
+			"$KTLS_HTTP_PEER" "$C/server-ecdsa256.pem" "$C/server-ecdsa256.key" \
+				"$T/peer.resp" "$1" >"$T/peer.port" &
+			pp=$!
+			for _ in $(seq 1 50); do [ -s "$T/peer.port" ] && break; sleep 0.1; done
+			$GET -o "$T/peer.out" "https://127.0.0.1:$(cat "$T/peer.port")/x" 2>"$T/peer.err"
+			r=$?
+			wait "$pp"
+			rm -f "$T/peer.port"
+			return $r
+		}
+		peer notify 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nT: v\r\n\r\n'
+		check "get: a chunked body, decoded" sh -c "[ $? = 0 ] && [ \"\$(cat $T/peer.out)\" = 'hello world' ]"
+		peer cut 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n'
+		check "get: a chunked body without its last chunk: exit 1" sh -c "[ $? = 1 ] && grep -q 'cut short' $T/peer.err"
+		peer cut 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello'
+		check "get: Content-Length body cut, no close_notify: exit 1" sh -c "[ $? = 1 ] && grep -q 'cut short after 5 bytes: .*close_notify' $T/peer.err"
+		peer notify 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello'
+		check "get: Content-Length body cut by close_notify: exit 1" sh -c "[ $? = 1 ] && grep -q 'cut short after 5 bytes' $T/peer.err"
+		peer cut 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello'
+		check "get: body to the end, no close_notify (truncated): exit 1" sh -c "[ $? = 1 ] && grep -q 'close_notify' $T/peer.err"
+		peer notify 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello'
+		check "get: body to the end, close_notify: exit 0" sh -c "[ $? = 0 ] && [ \"\$(cat $T/peer.out)\" = hello ]"
+		peer notify 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+		check "get: an interim 100 passed over" sh -c "[ $? = 0 ] && [ \"\$(cat $T/peer.out)\" = hello ]"
+		for bad in 'Content-Length: 5\r\nContent-Length: 5' 'Content-Length: 5\r\nContent-Length: 6' \
+			'Content-Length: 5, 5' 'Content-Length: 5\r\nTransfer-Encoding: chunked' \
+			'Transfer-Encoding: gzip, chunked'; do
+			label=$(printf '%s' "$bad" | sed 's/\\r\\n/ + /g')
+			peer notify "HTTP/1.1 200 OK\r\n$bad\r\n\r\nhello"
+			check "get refuses $label" sh -c "[ $? = 1 ] && grep -q 'refusing the response' $T/peer.err && [ ! -s $T/peer.out ]"
+		done
+		peer notify 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcEXTRA'
+		check "get: bytes after the body refused" sh -c "[ $? = 1 ] && grep -q 'bytes after the body' $T/peer.err"
 	fi
 	ktls-ctl status >"$T/status.out" 2>&1
 	check "status without kTLS: exit 3, said plainly" sh -c "[ $? = 3 ] && grep -q 'NOT available' $T/status.out"
@@ -172,6 +235,21 @@ if [ "$mode" = vm ]; then
 		cat "$T/nocap.out"
 	kill "$slow" 2>/dev/null
 	wait "$slow" 2>/dev/null
+	# A process name is any local user's choice: a get run under a name
+	# with a quote, a backslash and a terminal escape (held open by a
+	# slow reader) is listed escaped, and the table shows no control byte.
+	evil=$(printf 'ev"il\\\033[7m')
+	ln -s "$(command -v ktls-ctl)" "$T/$evil"
+	("$T/$evil" get -q --cafile "$C/ca.pem" "$U/big.bin" | (sleep 4 && cat >/dev/null)) &
+	ev=$!
+	sleep 2
+	ktls-ctl list --port "$port" --json >"$T/evil.json"
+	ktls-ctl list --port "$port" >"$T/evil.txt"
+	check "list --json: the name escaped" grep -qF '"command":"ev\"il\\\u001b[7m"' "$T/evil.json"
+	check "list: its control character replaced" grep -qF 'ev"il\?[7m' "$T/evil.txt"
+	esc=$(printf '\033')
+	check "list: no escape byte in either output" sh -c "! grep -q '$esc' $T/evil.json $T/evil.txt"
+	wait "$ev"
 	ktls-ctl status >"$T/status.out"
 	ktls-ctl status --json >"$T/status.json"
 	cat "$T/status.out"

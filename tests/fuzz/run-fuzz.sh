@@ -12,7 +12,7 @@ command -v clang >/dev/null || test_skip "clang is not installed"
 mkdir -p "$out"
 bin="$out/fuzz_$target"
 if [ "$target" = http ]; then
-	srcs=("$src/tools/ktls-ctl/http.c" "$src/tests/fuzz/fuzz_http.c")
+	srcs=("$src"/tools/ktls-ctl/http*.c "$src/tests/fuzz/fuzz_http.c")
 else
 	srcs=("$src"/lib/src/*/*.c "$src/tests/fuzz/fuzz_handshake.c")
 fi
@@ -32,6 +32,11 @@ if [ "$target" = http ]; then
 	printf 'GET /a/b.txt?q=1 HTTP/1.1\r\nHost: x\r\nRange: bytes=10-20\r\nConnection: close\r\n\r\n' >"$corpus/get"
 	printf 'HEAD /../%%2e%%2e/x HTTP/1.0\r\n\r\n' >"$corpus/head"
 	printf 'HTTP/1.1 206 Partial Content\r\nContent-Length: 42\r\nConnection: keep-alive\r\n\r\n' >"$corpus/resp"
+	printf '\r\nGET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: W/"1-2", "a,b"\r\nIf-Range: "1-2"\r\n\r\n' >"$corpus/cond"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n' >"$corpus/ims"
+	printf 'GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 0\r\n\r\n' >"$corpus/te"
+	printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' >"$corpus/resp-chunked"
+	printf '5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n' >"$corpus/chunks"
 else
 	KTLS_TEST_CERTS=$certs KTLS_FUZZ_SEEDS="$corpus" "$bin"
 fi

@@ -27,6 +27,10 @@ wait_listen() { # port: an IPv4 listener (gnutls-serv binds IPv6 first, then IPv
 	done
 	return 1
 }
+next_port() { # the next port nobody listens on (other runs may share the machine)
+	port=$((port + 1))
+	while [ -n "$(ss -Hltn "sport = :$port")" ]; do port=$((port + 1)); done
+}
 stop_server() { [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; }; srv_pid=""; }
 result() { # name ok(0/1) detail
 	if [ "$2" = 0 ]; then
@@ -47,7 +51,7 @@ client_case() {
 	local srv=()
 	while [ "$1" != -- ]; do srv+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { { echo "server did not start: ${srv[*]}"; cat "$work/srv"; } >"$work/out"; result "$name" 1; stop_server; return; }
@@ -63,7 +67,7 @@ server_case() {
 	local ours=()
 	while [ "$1" != -- ]; do ours+=("$1"); shift; done
 	shift
-	port=$((port + 1))
+	next_port
 	timeout 20 "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
@@ -75,13 +79,108 @@ server_case() {
 	result "$name" $?
 }
 
+# resume_client NAME -- server command...: our client twice against one
+# server, the second offering the session the first was given.
+resume_client() {
+	local name=$1
+	shift 2
+	next_port
+	"${@//PORT/$port}" >"$work/srv" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { echo "server did not start: $*" >"$work/out"; result "$name" 1; stop_server; return; }
+	local expect=$([ "$peer" = openssl ] && echo "sltk morf olleh" || echo "hello from ktls")
+	timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test \
+		--sess-out "$work/sess.bin" --expect "$expect" >"$work/out1" 2>&1
+	timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test \
+		--sess-in "$work/sess.bin" --expect "$expect" >"$work/out2" 2>&1
+	cat "$work/out1" "$work/out2" >"$work/out"
+	grep -q "resumed=0" "$work/out1" && grep -q "resumed=1" "$work/out2" && grep -q "$expect" "$work/out2"
+	result "$name" $?
+	stop_server
+}
+# resume_server NAME PEER-PATTERN -- client commands (run by resume_run):
+# our server for two connections; PEER-PATTERN must show the peer resumed.
+resume_server() {
+	local name=$1 ppattern=$2
+	shift 3
+	next_port
+	timeout 40 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+		--key "$certs/server-ecdsa256.key" --tickets 2 --accept 2 >"$work/ours" 2>&1 &
+	srv_pid=$!
+	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+	PORT=$port "$@" >"$work/peer" 2>&1
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=""
+	{ echo "--- ours"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
+	grep -q "resumed=1" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer"
+	result "$name" $?
+}
+openssl_resume() { # s_client twice: the session saved, then offered
+	printf 'hello\n' | timeout 20 openssl s_client -tls1_3 -connect "127.0.0.1:$PORT" -CAfile "$certs/ca.pem" \
+		-servername server.test -quiet -sess_out "$work/s.pem"
+	sleep 0.2
+	printf 'hello\n' | timeout 20 openssl s_client -tls1_3 -connect "127.0.0.1:$PORT" -CAfile "$certs/ca.pem" \
+		-servername server.test -sess_in "$work/s.pem" 2>&1 | grep -E "Reused|New,|ktls:"
+}
+gnutls_resume() { # gnutls-cli makes both connections itself
+	# Its input only once the second handshake is done: input that comes
+	# while it is between the two connections breaks its first one.
+	rm -f "$work/fifo" && mkfifo "$work/fifo"
+	timeout 20 gnutls-cli 127.0.0.1 --port "$PORT" --x509cafile "$certs/ca.pem" \
+		--sni-hostname server.test --verify-hostname server.test --resume \
+		<"$work/fifo" >"$work/gnutls-out" 2>&1 &
+	local cli=$!
+	exec 8>"$work/fifo"
+	for _ in $(seq 200); do
+		grep -q "Resume Handshake was completed\|Fatal error" "$work/gnutls-out" && break
+		sleep 0.1
+	done
+	printf 'hello\n' >&8
+	exec 8>&-
+	wait "$cli"
+	cat "$work/gnutls-out"
+}
+
+# export_case NAME ROLE SUITE -- peer command...: our end (ROLE client or
+# server) and the peer print the exporter's output for one label; equal.
+export_case() {
+	local name=$1 role=$2 suite=$3
+	shift 4
+	next_port
+	local ours=(--export "EXPERIMENTAL-ktls:32" --suite "$suite")
+	if [ "$role" = client ]; then
+		"${@//PORT/$port}" >"$work/srv" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { echo "server did not start" >"$work/out"; result "$name" 1; stop_server; return; }
+		timeout 20 "$bin" client 127.0.0.1 "$port" --ca "$certs/ca.pem" --sni server.test "${ours[@]}" \
+			--expect "reply-from-peer" >"$work/ours" 2>&1
+		sleep 0.3
+		stop_server
+		cp "$work/srv" "$work/peer"
+	else
+		timeout 20 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+			--key "$certs/server-ecdsa256.key" "${ours[@]}" >"$work/ours" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+		printf 'hello\n' | timeout 20 "${@//PORT/$port}" >"$work/peer" 2>&1
+		wait "$srv_pid" 2>/dev/null
+		srv_pid=""
+	fi
+	local a b
+	a=$(sed -n 's/^exporter: \([0-9A-F]*\)$/\1/p' "$work/ours")
+	b=$(grep -iE "Keying material: |Key material: " "$work/peer" | sed 's/.*: //' | tr a-f A-F | head -1)
+	{ echo "ours: $a"; echo "peer: $b"; cat "$work/ours" "$work/peer"; } >"$work/out"
+	[ -n "$a" ] && [ ${#a} = 64 ] && [ "$a" = "$b" ]
+	result "$name" $?
+}
+
 C=$certs
 suites=(1301 1302 1303 1304)
-groups=(001d 0017 0018)
+groups=(001d 0017 0018 0019 001e)
 if [ "$peer" = openssl ]; then
 	declare -A osuite=([1301]=TLS_AES_128_GCM_SHA256 [1302]=TLS_AES_256_GCM_SHA384
 		[1303]=TLS_CHACHA20_POLY1305_SHA256 [1304]=TLS_AES_128_CCM_SHA256)
-	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384)
+	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384 [0019]=P-521 [001e]=X448)
 	sopts=(-tls1_3 -naccept 1 -quiet -accept PORT)
 	copts=(-tls1_3 -quiet -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -verify_return_error)
 	for s in "${suites[@]}"; do for g in "${groups[@]}"; do
@@ -93,7 +192,8 @@ if [ "$peer" = openssl ]; then
 			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
 			openssl s_client "${copts[@]}" -servername server.test -ciphersuites "${osuite[$s]}" -groups "${ogroup[$g]}"
 	done; done
-	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+	for t in ecdsa256:0403 ecdsa384:0503 ecdsa521:0603 rsa:0804 rsapss:0809 rsapss:080a \
+		rsapss:080b ed25519:0807 ed448:0808; do
 		client_case "client sigalg ${t#*:} -> s_server" "handshake ok .*sigalg=${t#*:}" -- \
 			openssl s_server "${sopts[@]}" -rev -cert "$C/server-${t%:*}.pem" -key "$C/server-${t%:*}.key" -- \
 			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "sltk morf olleh"
@@ -133,6 +233,19 @@ if [ "$peer" = openssl ]; then
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --tickets 2 -- \
 		openssl s_client "${copts[@]}" -servername server.test -sess_out "$work/sess"
 	grep -q "SSL SESSION" "$work/sess" 2>/dev/null; result "s_client saved our ticket as a session" $?
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: client = s_server" client "$s" -- \
+			sh -c "(sleep 1; echo reply-from-peer) | exec openssl s_server -tls1_3 -naccept 1 -accept PORT \
+			-cert '$C/server-ecdsa256.pem' -key '$C/server-ecdsa256.key' -ciphersuites ${osuite[$s]} \
+			-keymatexport EXPERIMENTAL-ktls -keymatexportlen 32"
+		export_case "exporter $s: server = s_client" server "$s" -- \
+			openssl s_client -tls1_3 -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -servername server.test \
+			-ciphersuites "${osuite[$s]}" -keymatexport EXPERIMENTAL-ktls -keymatexportlen 32
+	done
+	resume_client "client resumes at s_server" -- \
+		openssl s_server -tls1_3 -naccept 2 -quiet -accept PORT -rev \
+		-cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key"
+	resume_server "s_client resumes at our server" "^Reused, TLSv1.3" -- openssl_resume
 	for bad in "server-ecdsa256:wrong.test:bad_certificate" "expired:server.test:certificate_expired" \
 		"untrusted:server.test:unknown_ca"; do
 		IFS=: read -r cert name alert <<<"$bad"
@@ -142,7 +255,7 @@ if [ "$peer" = openssl ]; then
 	done
 else
 	declare -A gsuite=([1301]=AES-128-GCM [1302]=AES-256-GCM [1303]=CHACHA20-POLY1305 [1304]=AES-128-CCM)
-	declare -A ggroup=([001d]=X25519 [0017]=SECP256R1 [0018]=SECP384R1)
+	declare -A ggroup=([001d]=X25519 [0017]=SECP256R1 [0018]=SECP384R1 [0019]=SECP521R1 [001e]=X448)
 	prio() { echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$1:-GROUP-ALL:+GROUP-$2"; }
 	sopts=(--port PORT --echo --quiet --disable-client-cert)
 	copts=(127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname server.test --verify-hostname server.test)
@@ -155,7 +268,8 @@ else
 			--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
 			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" "${ggroup[$g]}")"
 	done; done
-	for t in ecdsa256:0403 ecdsa384:0503 rsa:0804 ed25519:0807; do
+	for t in ecdsa256:0403 ecdsa384:0503 ecdsa521:0603 rsa:0804 rsapss:0809 rsapss:080a \
+		rsapss:080b ed25519:0807 ed448:0808; do
 		client_case "client sigalg ${t#*:} -> gnutls-serv" "handshake ok .*sigalg=${t#*:}" -- \
 			gnutls-serv "${sopts[@]}" --x509certfile "$C/server-${t%:*}.pem" --x509keyfile "$C/server-${t%:*}.key" -- \
 			--ca "$C/ca.pem" --sni server.test --sigalg "${t#*:}" --expect "hello from ktls"
@@ -183,6 +297,14 @@ else
 	server_case "gnutls-cli mTLS -> server (required)" "peer_cert=yes" "ktls:hello" -- \
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --ca "$C/ca.pem" --verify require -- \
 		gnutls-cli "${copts[@]}" --x509certfile "$C/client.pem" --x509keyfile "$C/client.key"
+	for s in "${suites[@]}"; do
+		export_case "exporter $s: server = gnutls-cli" server "$s" -- \
+			gnutls-cli "${copts[@]}" --priority "$(prio "${gsuite[$s]}" X25519)" \
+			--keymatexport EXPERIMENTAL-ktls --keymatexportsize 32
+	done
+	resume_client "client resumes at gnutls-serv" -- \
+		gnutls-serv "${sopts[@]}" --x509certfile "$C/server-ecdsa256.pem" --x509keyfile "$C/server-ecdsa256.key"
+	resume_server "gnutls-cli --resume at our server" "This is a resumed session" -- gnutls_resume
 	server_case "gnutls-cli SNI other.test -> server picks that certificate" "sni=other.test" "ktls:hello" -- \
 		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" --cert "$C/server-other.pem" --key "$C/server-other.key" -- \
 		gnutls-cli 127.0.0.1 --port PORT --x509cafile "$C/ca.pem" --sni-hostname other.test --verify-hostname other.test

@@ -10,6 +10,9 @@
  * Options: --suite HEX --group HEX --sigalg HEX (restrict to one)
  *          --ca FILE --cert FILE --key FILE (repeatable pair: SNI choice)
  *          --sni NAME --alpn a,b --verify none|peer|require --tickets N
+ *          --sess-out FILE (the first session received) --sess-in FILE
+ *          --psk-ke 1 (offer or accept psk_ke too) --accept N (server)
+ *          --export LABEL:LENGTH (print the exporter's output)
  * Prints one "handshake ok ..." line (or the error) and the data it got.
  */
 #include <arpa/inet.h>
@@ -29,11 +32,22 @@
 #include "ktls/ktls.h"
 
 static unsigned tickets_seen;
+static struct ktls_hs *peer_hs; /* makes sessions of the tickets */
+
+static const char *sess_out;	 /* the first session received goes here */
+static const char *export_label; /* --export LABEL:LENGTH */
+static size_t export_len;
 
 static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
 {
-	(void)arg, (void)t, (void)len, (void)lifetime;
-	tickets_seen++;
+	(void)arg, (void)lifetime;
+	if (tickets_seen++ == 0 && sess_out) {
+		FILE *f = fopen(sess_out, "wb");
+		if (f) {
+			fwrite(t, 1, len, f);
+			fclose(f);
+		}
+	}
 }
 
 /* Reads one record from fd into buf (whole). 0 at EOF. */
@@ -80,11 +94,19 @@ static int receive(int fd, struct ktls_rec_dir *rd, const struct ktls_config *cf
 			return (int)m;
 		if (type == KTLS_CT_HANDSHAKE) {
 			/* Post-handshake: the library hands tickets to our callback. */
-			int ku;
-			const char *why;
-			int err = ktls_post_handshake(cfg, plain, (size_t)m, &ku, &why);
-			if (err)
-				return err;
+			struct ktls_rd r = ktls_rd_make(plain, (size_t)m);
+			while (ktls_rd_left(&r)) {
+				int ku;
+				const char *why;
+				uint8_t t = ktls_rd_u8(&r);
+				struct ktls_rd body = ktls_rd_block(&r, 3);
+				if (!ktls_rd_ok(&r))
+					return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
+				int err = ktls_post_handshake_message(
+					cfg, peer_hs, t, body.p, ktls_rd_left(&body), &ku, &why);
+				if (err)
+					return err;
+			}
 			continue;
 		}
 		if (type == KTLS_CT_ALERT)
@@ -105,6 +127,79 @@ static uint16_t hex(const char *s)
 	return (uint16_t)strtoul(s, NULL, 16);
 }
 
+/* One connection on fd: handshake, then a line each way. 1 if it went as
+ * expected. */
+static int one_connection(struct ktls_config *cfg, int fd, int server, const char *sni,
+			  const char *sess_in, const char *send_text, const char *expect)
+{
+	struct ktls_hs *hs = ktls_hs_new(cfg, server ? NULL : sni);
+	peer_hs = hs;
+	if (sess_in) {
+		uint8_t blob[8192];
+		FILE *f = fopen(sess_in, "rb");
+		size_t n = f ? fread(blob, 1, sizeof(blob), f) : 0;
+		if (f)
+			fclose(f);
+		int err = ktls_hs_set_session(hs, blob, n);
+		if (err)
+			printf("session not usable: %s\n", ktls_strerror(err));
+	}
+	static struct ktls_hs_io io;
+	int rc = ktls_hs_io_run(hs, &io, fd);
+	if (rc != 1) {
+		printf("handshake failed: %s%s%s\n", ktls_strerror(rc),
+		       *ktls_hs_error_detail(hs) ? ": " : "", ktls_hs_error_detail(hs));
+		ktls_hs_free(hs);
+		close(fd);
+		return 0;
+	}
+	printf("handshake ok suite=%04x group=%04x sigalg=%04x alpn=%s hrr=%d resumed=%d sni=%s "
+	       "peer_cert=%s\n",
+	       ktls_hs_suite(hs), ktls_hs_group(hs), ktls_hs_sigalg(hs),
+	       ktls_hs_alpn(hs) ? ktls_hs_alpn(hs) : "-", ktls_hs_did_hrr(hs), ktls_hs_resumed(hs),
+	       ktls_hs_server_name(hs) ? ktls_hs_server_name(hs) : "-",
+	       ktls_hs_peer_cert(hs) ? "yes" : "no");
+	if (export_label && export_len <= 64) {
+		uint8_t km[64];
+		size_t label_len = (size_t)(strrchr(export_label, ':') - export_label);
+		int err = ktls_hs_export_keying_material(hs, km, export_len, export_label,
+							 label_len, NULL, 0, 0);
+		printf("exporter: ");
+		for (size_t i = 0; !err && i < export_len; i++)
+			printf("%02X", km[i]);
+		printf("%s\n", err ? ktls_strerror(err) : "");
+	}
+	struct ktls_rec_dir rd, wr;
+	ktls_hs_take_app_keys(hs, &rd, &wr);
+	char got[4096];
+	int err;
+	if (server) {
+		err = receive(fd, &rd, cfg, got, sizeof(got), "\n");
+		if (!err) {
+			char reply[4200];
+			int n = snprintf(reply, sizeof(reply), "ktls:%s", got);
+			err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, reply, (size_t)n);
+		}
+	} else {
+		err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, send_text, strlen(send_text));
+		if (!err)
+			err = receive(fd, &rd, cfg, got, sizeof(got), expect);
+	}
+	static const uint8_t close_notify[] = {1, 0};
+	send_rec(fd, &wr, KTLS_CT_ALERT, close_notify, 2);
+	printf("received: %s%s", got, got[0] && got[strlen(got) - 1] == '\n' ? "" : "\n");
+	printf("tickets: %u\n", tickets_seen);
+	if (err)
+		printf("data error: %s\n", ktls_strerror(err));
+	int ok = !err && (!expect || strstr(got, expect));
+	ktls_rec_clear(&rd);
+	ktls_rec_clear(&wr);
+	ktls_hs_free(hs);
+	close(fd);
+	tickets_seen = 0;
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -113,6 +208,8 @@ int main(int argc, char **argv)
 	struct ktls_config *cfg = ktls_config_new(server ? KTLS_SERVER : KTLS_CLIENT);
 	const char *host = server ? NULL : argv[2], *port = argv[server ? 2 : 3];
 	const char *sni = host, *send_text = "hello from ktls\n", *expect = NULL, *cert = NULL;
+	const char *sess_in = NULL;
+	int accepts = 1;
 	for (int i = server ? 3 : 4; i + 1 < argc; i += 2) {
 		const char *o = argv[i], *v = argv[i + 1];
 		uint16_t x = hex(v);
@@ -135,6 +232,18 @@ int main(int argc, char **argv)
 			send_text = v;
 		else if (!strcmp(o, "--expect"))
 			expect = v;
+		else if (!strcmp(o, "--export")) {
+			export_label = v;
+			const char *colon = strrchr(v, ':');
+			export_len = colon ? (size_t)atoi(colon + 1) : 0;
+		} else if (!strcmp(o, "--accept"))
+			accepts = atoi(v);
+		else if (!strcmp(o, "--sess-out"))
+			sess_out = v;
+		else if (!strcmp(o, "--sess-in"))
+			sess_in = v;
+		else if (!strcmp(o, "--psk-ke"))
+			err = ktls_config_set_psk_modes(cfg, KTLS_PSK_DHE_KE | KTLS_PSK_KE);
 		else if (!strcmp(o, "--tickets"))
 			err = ktls_config_set_tickets(cfg, (unsigned)atoi(v));
 		else if (!strcmp(o, "--verify"))
@@ -176,8 +285,15 @@ int main(int argc, char **argv)
 		}
 		printf("listening\n");
 		fflush(stdout);
-		fd = accept(l, NULL, NULL);
+		int ok = 1;
+		for (int k = 0; k < accepts; k++) {
+			fd = accept(l, NULL, NULL);
+			ok &= one_connection(cfg, fd, 1, NULL, NULL, send_text, expect);
+			fflush(stdout);
+		}
 		close(l);
+		ktls_config_free(cfg);
+		return ok ? 0 : 1;
 	} else {
 		if (getaddrinfo(host, port, &hints, &ai)) {
 			fprintf(stderr, "ktls_peer: cannot resolve %s\n", host);
@@ -191,50 +307,7 @@ int main(int argc, char **argv)
 		freeaddrinfo(ai);
 	}
 
-	struct ktls_hs *hs = ktls_hs_new(cfg, server ? NULL : sni);
-	static struct ktls_hs_io io;
-	int rc = ktls_hs_io_run(hs, &io, fd);
-	if (rc != 1) {
-		printf("handshake failed: %s%s%s\n", ktls_strerror(rc),
-		       *ktls_hs_error_detail(hs) ? ": " : "", ktls_hs_error_detail(hs));
-		ktls_hs_free(hs);
-		ktls_config_free(cfg);
-		close(fd);
-		return 1;
-	}
-	printf("handshake ok suite=%04x group=%04x sigalg=%04x alpn=%s hrr=%d sni=%s "
-	       "peer_cert=%s\n",
-	       ktls_hs_suite(hs), ktls_hs_group(hs), ktls_hs_sigalg(hs),
-	       ktls_hs_alpn(hs) ? ktls_hs_alpn(hs) : "-", ktls_hs_did_hrr(hs),
-	       ktls_hs_server_name(hs) ? ktls_hs_server_name(hs) : "-",
-	       ktls_hs_peer_cert(hs) ? "yes" : "no");
-	struct ktls_rec_dir rd, wr;
-	ktls_hs_take_app_keys(hs, &rd, &wr);
-	char got[4096];
-	int err;
-	if (server) {
-		err = receive(fd, &rd, cfg, got, sizeof(got), "\n");
-		if (!err) {
-			char reply[4200];
-			int n = snprintf(reply, sizeof(reply), "ktls:%s", got);
-			err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, reply, (size_t)n);
-		}
-	} else {
-		err = send_rec(fd, &wr, KTLS_CT_APPLICATION_DATA, send_text, strlen(send_text));
-		if (!err)
-			err = receive(fd, &rd, cfg, got, sizeof(got), expect);
-	}
-	static const uint8_t close_notify[] = {1, 0};
-	send_rec(fd, &wr, KTLS_CT_ALERT, close_notify, 2);
-	printf("received: %s%s", got, got[0] && got[strlen(got) - 1] == '\n' ? "" : "\n");
-	printf("tickets: %u\n", tickets_seen);
-	if (err)
-		printf("data error: %s\n", ktls_strerror(err));
-	int ok = !err && (!expect || strstr(got, expect));
-	ktls_rec_clear(&rd);
-	ktls_rec_clear(&wr);
-	ktls_hs_free(hs);
+	int ok = one_connection(cfg, fd, 0, sni, sess_in, send_text, expect);
 	ktls_config_free(cfg);
-	close(fd);
 	return ok ? 0 : 1;
 }

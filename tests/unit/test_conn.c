@@ -214,8 +214,8 @@ START_TEST(bad_post_handshake_input)
 		{KTLS_CT_HANDSHAKE,
 		 {24, 0, 0, 2, 0},
 		 5,
-		 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
-		 KTLS_ALERT_DECODE_ERROR}, /* truncated */
+		 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+		 KTLS_ALERT_UNEXPECTED_MESSAGE}, /* unfinished, then data: not between fragments */
 		{KTLS_CT_HANDSHAKE,
 		 {24, 0, 0, 2, 0, 0},
 		 6,

@@ -4,14 +4,19 @@
  * every suite x group x signature scheme, HelloRetryRequest, ALPN, SNI,
  * mutual TLS, and the refusals (wrong name, expired, untrusted, tampering).
  */
+#include <errno.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
 #include "conn/posths.h"
 #include "hspair.h"
 
 static const uint16_t all_suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 				      KTLS_TLS_CHACHA20_POLY1305_SHA256,
 				      KTLS_TLS_AES_128_CCM_SHA256};
-static const uint16_t all_groups[] = {KTLS_GROUP_X25519, KTLS_GROUP_SECP256R1,
-				      KTLS_GROUP_SECP384R1};
+static const uint16_t all_groups[] = {KTLS_GROUP_X25519, KTLS_GROUP_SECP256R1, KTLS_GROUP_SECP384R1,
+				      KTLS_GROUP_SECP521R1, KTLS_GROUP_X448};
+#define N_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 static const struct {
 	uint16_t scheme;
 	const char *cert;
@@ -22,7 +27,13 @@ static const struct {
 	{KTLS_SIG_RSA_PSS_RSAE_SHA384, "server-rsa"},
 	{KTLS_SIG_RSA_PSS_RSAE_SHA512, "server-rsa"},
 	{KTLS_SIG_ED25519, "server-ed25519"},
+	{KTLS_SIG_ECDSA_SECP521R1_SHA512, "server-ecdsa521"},
+	{KTLS_SIG_ED448, "server-ed448"},
+	{KTLS_SIG_RSA_PSS_PSS_SHA256, "server-rsapss"},
+	{KTLS_SIG_RSA_PSS_PSS_SHA384, "server-rsapss"},
+	{KTLS_SIG_RSA_PSS_PSS_SHA512, "server-rsapss"},
 };
+#define N_SCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 
 static struct ktls_config *client_cfg(void)
 {
@@ -61,8 +72,9 @@ static void check_app_keys(struct ktls_hs *c, struct ktls_hs *s)
 
 START_TEST(matrix)
 {
-	/* _i enumerates suite x group x scheme: 4 x 3 x 6 = 72 handshakes. */
-	size_t si = (size_t)_i % 4, gi = (size_t)_i / 4 % 3, ki = (size_t)_i / 12;
+	/* _i enumerates suite x group x scheme: 4 x 5 x 11 = 220 handshakes. */
+	size_t si = (size_t)_i % 4, gi = (size_t)_i / 4 % N_GROUPS,
+	       ki = (size_t)_i / (4 * N_GROUPS);
 	struct ktls_config *cc = client_cfg(), *sc = server_cfg(schemes[ki].cert);
 	ck_assert_int_eq(ktls_config_set_suites(cc, &all_suites[si], 1), 0);
 	ck_assert_int_eq(ktls_config_set_groups(cc, &all_groups[gi], 1), 0);
@@ -320,11 +332,15 @@ START_TEST(stops_at_last_record)
 END_TEST
 
 static unsigned tickets;
+static uint8_t session[1024];
+static size_t session_len;
 static void on_ticket(void *arg, const uint8_t *t, size_t len, uint32_t lifetime)
 {
-	(void)arg, (void)t;
-	ck_assert_uint_eq(len, 32);
+	(void)arg;
 	ck_assert_uint_eq(lifetime, 7200);
+	ck_assert_uint_le(len, sizeof(session));
+	memcpy(session, t, len);
+	session_len = len;
 	tickets++;
 }
 
@@ -349,43 +365,43 @@ START_TEST(tickets_and_post_handshake)
 	ktls_rec_clear(&srd);
 	ktls_rec_clear(&swr);
 
-	/* Post-handshake parsing on its own. */
-	struct ktls_buf m;
-	ktls_buf_init(&m);
+	/* Post-handshake messages on their own (reassembly and the rules
+	 * across records are the connection's: test_peer). */
 	uint8_t nonce[1] = {0}, t[32] = {0};
 	struct ktls_new_session_ticket nst = {7200, 1, {nonce, 1}, {t, 32}};
-	ktls_new_session_ticket_encode(&m, &nst);
+	struct ktls_buf m;
+	ktls_buf_init(&m);
 	ktls_new_session_ticket_encode(&m, &nst);
 	int ku;
 	const char *why;
 	tickets = 0;
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why), 0);
-	ck_assert_uint_eq(tickets, 2);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, m.base[0], m.base + 4, m.len - 4, &ku, &why), 0);
+	ck_assert_uint_eq(tickets, 1);
 	ck_assert_int_eq(ku, -1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 1);
-	ck_assert_int_eq(ktls_post_handshake(sc, m.base, m.len, &ku, &why), 0);
+	/* What the callback got is a session a later client can offer, to
+	 * the same server name only. */
+	struct ktls_hs *again = ktls_hs_new(cc, "server.test"), *other = ktls_hs_new(cc, "x.test");
+	ck_assert_int_eq(ktls_hs_set_session(again, session, session_len), 0);
+	ck_assert_int_eq(ktls_hs_set_session(other, session, session_len), -EINVAL);
+	ck_assert_int_eq(ktls_hs_set_session(again, session, session_len - 1), -EINVAL);
+	ktls_hs_free(again);
+	ktls_hs_free(other);
+	ck_assert_int_eq(
+		ktls_post_handshake_message(sc, s, m.base[0], m.base + 4, m.len - 4, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	static const uint8_t one = 1, two = 2, trunc[2] = {0, 0};
+	ck_assert_int_eq(ktls_post_handshake_message(sc, s, KTLS_HS_KEY_UPDATE, &one, 1, &ku, &why),
+			 0);
 	ck_assert_int_eq(ku, 1);
-	/* KeyUpdate not last in its record, two KeyUpdates, a bad value, a
-	 * truncated message, a ClientHello after the handshake. */
-	ktls_new_session_ticket_encode(&m, &nst);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	m.len = 0;
-	ktls_key_update_encode(&m, 0);
-	ktls_key_update_encode(&m, 0);
-	ck_assert_int_eq(ktls_post_handshake(cc, m.base, m.len, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	static const uint8_t bad_value[] = {24, 0, 0, 1, 2}, trunc[] = {24, 0, 0, 2, 0},
-			     hello[] = {1, 0, 0, 0};
-	ck_assert_int_eq(ktls_post_handshake(cc, bad_value, 5, &ku, &why),
+	ck_assert_int_eq(ktls_post_handshake_message(cc, c, KTLS_HS_KEY_UPDATE, &two, 1, &ku, &why),
 			 KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER));
-	ck_assert_int_eq(ktls_post_handshake(cc, trunc, 5, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
-	ck_assert_int_eq(ktls_post_handshake(cc, hello, 4, &ku, &why),
-			 KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, KTLS_HS_KEY_UPDATE, trunc, 2, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
+	ck_assert_int_eq(
+		ktls_post_handshake_message(cc, c, KTLS_HS_CLIENT_HELLO, NULL, 0, &ku, &why),
+		KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
 	ktls_buf_free(&m);
 	ktls_hs_free(c);
 	ktls_hs_free(s);
@@ -463,6 +479,45 @@ START_TEST(keylog_lines_match)
 }
 END_TEST
 
+START_TEST(signature_algorithms_cert)
+{
+	/* Two certificates for one name, signed by an ECDSA and by an RSA CA:
+	 * the client's signature_algorithms_cert picks the chain; with none
+	 * of them fitting, the server sends its first. */
+	static const struct {
+		uint16_t scheme;
+		const char *issuer;
+	} cases[] = {
+		{0x0401, "ktls test ca-rsa"}, {0x0403, "ktls test ca"}, {0x0201, "ktls test ca"}};
+	for (size_t i = 0; i < 3; i++) {
+		struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+		ck_assert_int_eq(ktls_config_set_ca_file(cc, cert_path("ca-rsa.pem")), 0);
+		add_cert(sc, "server-rsaca");
+		uint8_t ext[] = {0,
+				 KTLS_EXT_SIGNATURE_ALGORITHMS_CERT,
+				 0,
+				 4,
+				 0,
+				 2,
+				 (uint8_t)(cases[i].scheme >> 8),
+				 (uint8_t)cases[i].scheme};
+		struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *s = ktls_hs_new(sc, NULL);
+		c->test_extra_ext = (struct ktls_bytes){ext, sizeof(ext)};
+		struct hs_result r = run_pair(c, s);
+		ck_assert_msg(r.client == 1 && r.server == 1, "%d %s", r.client,
+			      ktls_hs_error_detail(c));
+		char cn[64];
+		X509_NAME_get_text_by_NID(X509_get_issuer_name(ktls_hs_peer_cert(c)),
+					  NID_commonName, cn, sizeof(cn));
+		ck_assert_str_eq(cn, cases[i].issuer);
+		ktls_hs_free(c);
+		ktls_hs_free(s);
+		ktls_config_free(cc);
+		ktls_config_free(sc);
+	}
+}
+END_TEST
+
 START_TEST(byte_at_a_time)
 {
 	/* Input arriving one byte at a time: the engine takes whole records only. */
@@ -515,7 +570,7 @@ int main(void)
 	Suite *s = suite_create("handshake");
 	TCase *tc = tcase_create("matrix");
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, matrix, 0, 72);
+	tcase_add_loop_test(tc, matrix, 0, (int)(4 * N_GROUPS * N_SCHEMES));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("features");
 	tcase_set_timeout(tc, 60);
@@ -531,6 +586,7 @@ int main(void)
 	tcase_add_test(tc, key_update_before_finished);
 	tcase_add_test(tc, tickets_and_post_handshake);
 	tcase_add_test(tc, byte_at_a_time);
+	tcase_add_test(tc, signature_algorithms_cert);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "../unit/connpair.h"
+#include "kernel/kernel.h"
 
 #define FILE_LEN (8u << 20)
 #define BACK_LEN (1u << 20)
@@ -223,6 +224,64 @@ START_TEST(splice_through_key_updates)
 }
 END_TEST
 
+/* The kernel layer's seam: TX key installs fail once armed. */
+static int fail_tx_rekey;
+static int seam_setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+	if (fail_tx_rekey && level == KTLS_UAPI_SOL_TLS && opt == KTLS_UAPI_TLS_TX) {
+		errno = EIO;
+		return -1;
+	}
+	return setsockopt(fd, level, opt, val, len);
+}
+
+START_TEST(failed_tx_rekey_sends_nothing)
+{
+	/* Our KeyUpdate goes out, then the kernel refuses the next TX key: the
+	 * connection fails at once, and nothing more is sent (the peer would
+	 * read it under a key it no longer has). */
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	pid_t child = fork();
+	if (child == 0) {
+		close(cl.fd); /* the end of the stream must reach us */
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		if (ktls_handshake(sv.conn) != 1)
+			_exit(80);
+		uint8_t buf[16];
+		if (ktls_read(sv.conn, buf, sizeof(buf)) != 3)
+			_exit(81);
+		/* The KeyUpdate arrives, then the end: no data, no alert and
+		 * no close_notify under the old key. */
+		long n = ktls_read(sv.conn, buf, sizeof(buf));
+		struct ktls_conn_stats st;
+		ktls_conn_stats(sv.conn, &st);
+		_exit(n == -KTLS_E_TRUNCATED && st.key_updates_received == 1 ? 0 : 82);
+	}
+	close(sv.fd);
+	sv.fd = -1;
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn) & KTLS_OFFLOAD_TX, KTLS_OFFLOAD_TX);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"one", 3), 3);
+	ktls_sys.setsockopt = seam_setsockopt;
+	fail_tx_rekey = 1;
+	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"two", 3), -EIO);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"two", 3), -EIO);
+	ck_assert_int_lt(ktls_shutdown(cl.conn), 0);
+	fail_tx_rekey = 0;
+	ktls_sys.setsockopt = setsockopt;
+	close(cl.fd);
+	cl.fd = -1;
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "peer status %d", status);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(stock_fallback)
 {
 	/* Our side on the stock kernel; the peer keeps all its records in
@@ -241,7 +300,13 @@ START_TEST(stock_fallback)
 			_exit(71);
 		uint8_t buf[16];
 		long n = ktls_read(sv.conn, buf, sizeof(buf));
-		_exit(n == 5 && !memcmp(buf, "hello", 5) ? 0 : 72);
+		if (n != 5 || memcmp(buf, "hello", 5))
+			_exit(72);
+		/* More data for the client, then its close_notify (a clean end,
+		 * not a truncation), though our request went unanswered. */
+		if (ktls_write(sv.conn, (const uint8_t *)"more", 4) != 4)
+			_exit(73);
+		_exit(ktls_read(sv.conn, buf, sizeof(buf)) == 0 ? 0 : 74);
 	}
 	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
 	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
@@ -259,6 +324,11 @@ START_TEST(stock_fallback)
 	/* ... but it asked for ours, which this kernel cannot do: a clear
 	 * error, not a corrupt stream. */
 	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"x", 1), -KTLS_E_REKEY_UNSUPPORTED);
+	ck_assert_int_eq(ktls_write(cl.conn, (const uint8_t *)"x", 1), -KTLS_E_REKEY_UNSUPPORTED);
+	/* Reads go on working, and close_notify still goes out. */
+	read_exact(cl.conn, buf, 4);
+	ck_assert_mem_eq(buf, "more", 4);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
 	int status;
 	waitpid(child, &status, 0);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
@@ -316,6 +386,7 @@ int main(void)
 	if (expect_rekey()) {
 		tcase_add_loop_test(tc, sendfile_with_key_updates, 0, 4);
 		tcase_add_test(tc, splice_through_key_updates);
+		tcase_add_test(tc, failed_tx_rekey_sends_nothing);
 	} else {
 		tcase_add_test(tc, stock_fallback);
 		tcase_add_test(tc, stock_policy_in_userspace);

@@ -123,6 +123,9 @@ static void usage(FILE *f)
 		"  --require-ktls           fail (exit 3) unless the kernel decrypts\n"
 		"  -q, --quiet              no progress bar and no summary\n"
 		"  --help\n\n"
+		"Bodies framed by Content-Length, chunked, or the connection's end; a body\n"
+		"cut short (the end without close_notify, a missing last chunk) fails, and\n"
+		"so does a response with repeated or conflicting lengths.\n\n"
 		"Exit status: 0 on a 2xx answer received whole, 1 on any failure (the HTTP\n"
 		"status, TLS or network error is named), 2 for a bad command line, 3 when\n"
 		"--require-ktls is not met.\n");
@@ -134,12 +137,18 @@ struct get_opts {
 	uint64_t ku_every;
 };
 
-/* Reads the head into buf; returns its length and the bytes after it. */
+/* Reads the final head into buf (interim 1xx ones are passed over);
+ * returns its length and the bytes after it. */
 static long read_head(struct ktls_conn *c, char *buf, size_t cap, size_t *have,
 		      struct http_resp *resp)
 {
 	for (;;) {
 		long h = http_parse_response(buf, *have, resp);
+		if (h > 0 && resp->status < 200 && resp->status != 101) {
+			memmove(buf, buf + h, *have - (size_t)h);
+			*have -= (size_t)h;
+			continue;
+		}
 		if (h)
 			return h;
 		if (*have == cap)
@@ -176,31 +185,50 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 	struct http_resp resp;
 	long h = read_head(c, buf, HTTP_MAX_HEAD, &have, &resp);
 	if (h <= 0) {
-		fprintf(stderr, "ktls-ctl get: %s\n",
-			h == -400 ? "malformed response head" : ktls_strerror((int)h));
+		fprintf(stderr, "ktls-ctl get: %s%s\n", h == -400 ? "refusing the response: " : "",
+			h == -400 ? resp.error : ktls_strerror((int)h));
 		return CTL_FAIL;
 	}
-	if (!last && (!resp.has_length || !resp.keep_alive)) {
+	if (!last && (!(resp.has_length || resp.chunked) || !resp.keep_alive)) {
 		fprintf(stderr, "ktls-ctl get: the server will not keep the connection open\n");
 		return CTL_FAIL;
 	}
 	bool tty = !o->quiet && isatty(2);
 	double t0 = now(), shown = 0;
 	uint64_t got = 0, since_update = 0;
-	size_t pending = have - (size_t)h; /* body bytes read with the head */
-	memmove(buf, buf + h, pending);
-	long n = (long)pending;
+	/* buf[pos..n): bytes read and not yet taken, the first ones with the head. */
+	size_t pos = (size_t)h, n = have;
+	struct http_chunked chunks = {0};
 	int rc = CTL_OK;
 	struct ktls_conn_stats st;
 	for (;;) {
-		if (n > 0) {
-			if (ctl_write_all(out, buf, (size_t)n)) {
+		while (pos < n) {
+			/* The body's bytes in buf[pos..n): all, up to the length, or
+			 * what the chunked coding says. Anything after the body is a
+			 * server out of step: refused, never written. */
+			size_t off = 0, dl = n - pos, used = dl;
+			if (resp.chunked) {
+				long r =
+					http_chunked_decode(&chunks, buf + pos, n - pos, &off, &dl);
+				if (r < 0 || (!r && http_chunked_done(&chunks))) {
+					fprintf(stderr, "ktls-ctl get: %s\n",
+						r < 0 ? "malformed chunked body"
+						      : "bytes after the body");
+					return CTL_FAIL;
+				}
+				used = (size_t)r;
+			} else if (resp.has_length && dl > resp.content_length - got) {
+				fprintf(stderr, "ktls-ctl get: bytes after the body\n");
+				return CTL_FAIL;
+			}
+			if (dl && ctl_write_all(out, buf + pos + off, dl)) {
 				fprintf(stderr, "ktls-ctl get: writing the body: %s\n",
 					strerror(errno));
 				return CTL_FAIL;
 			}
-			got += (uint64_t)n;
-			since_update += (uint64_t)n;
+			got += dl;
+			since_update += dl;
+			pos += used;
 		}
 		if (o->ku_every && since_update >= o->ku_every) {
 			since_update = 0;
@@ -213,20 +241,25 @@ static int fetch(struct ktls_conn *c, const struct url *u, const struct get_opts
 			progress(got, resp.content_length, resp.has_length, shown - t0,
 				 st.key_updates_received);
 		}
-		if (resp.has_length && got >= resp.content_length)
+		if ((resp.has_length && got >= resp.content_length) ||
+		    (resp.chunked && http_chunked_done(&chunks)))
 			break;
-		n = ktls_read(c, buf,
-			      resp.has_length && resp.content_length - got < sizeof(buf)
-				      ? (size_t)(resp.content_length - got)
-				      : sizeof(buf));
-		if (n == 0 && !resp.has_length)
+		long r = ktls_read(c, buf,
+				   resp.has_length && resp.content_length - got < sizeof(buf)
+					   ? (size_t)(resp.content_length - got)
+					   : sizeof(buf));
+		if (r == 0 && !resp.has_length && !resp.chunked)
 			break; /* close_notify ends a body without a length */
-		if (n <= 0) {
+		if (r <= 0) {
+			/* Without close_notify the library says -KTLS_E_TRUNCATED:
+			 * a body cut by an attacker is not a complete one. */
 			fprintf(stderr, "%sktls-ctl get: body cut short after %llu bytes: %s\n",
 				tty ? "\n" : "", (unsigned long long)got,
-				n ? ktls_strerror((int)n) : "the server closed");
+				r ? ktls_strerror((int)r) : "the server closed");
 			return CTL_FAIL;
 		}
+		pos = 0;
+		n = (size_t)r;
 	}
 	double secs = now() - t0;
 	ktls_conn_stats(c, &st);

@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "ktls/ktls.h"
+#include "text.h"
 #include "uapi/ktls_diag.h"
 
 struct tls_sock {
@@ -310,24 +311,32 @@ int cmd_list(int argc, char **argv)
 		if (t->tx_max_payload)
 			snprintf(maxpl, sizeof(maxpl), "%u", t->tx_max_payload);
 		if (json) {
+			/* Every string escaped: the command is whatever name a
+			 * local user gave a program. */
+			char e[8][6 * sizeof(t->comm) + 1];
 			printf("%s{\"local\":\"%s:%u\",\"peer\":\"%s:%u\",\"state\":\"%s\","
 			       "\"version\":\"%s\",\"cipher\":\"%s\",\"tx\":\"%s\",\"rx\":\"%s\","
 			       "\"zc_ro_tx\":%s,\"rx_no_pad\":%s,\"tx_max_payload\":%s,\"pid\":%d,"
 			       "\"command\":\"%s\"}",
-			       shown ? "," : "", t->src, t->sport, t->dst, t->dport,
-			       state_name(t->state),
-			       t->version == 0x0304   ? "1.3"
-			       : t->version == 0x0303 ? "1.2"
-						      : "?",
-			       t->has_tls ? cipher_name(t->cipher) : "?", conf_name(t->txconf),
-			       conf_name(t->rxconf), t->zc_ro_tx ? "true" : "false",
-			       t->rx_no_pad ? "true" : "false", maxpl, t->pid, t->comm);
+			       shown ? "," : "", text_json(e[0], sizeof(e[0]), t->src), t->sport,
+			       text_json(e[1], sizeof(e[1]), t->dst), t->dport,
+			       text_json(e[2], sizeof(e[2]), state_name(t->state)),
+			       text_json(e[3], sizeof(e[3]),
+					 t->version == 0x0304	? "1.3"
+					 : t->version == 0x0303 ? "1.2"
+								: "?"),
+			       text_json(e[4], sizeof(e[4]),
+					 t->has_tls ? cipher_name(t->cipher) : "?"),
+			       text_json(e[5], sizeof(e[5]), conf_name(t->txconf)),
+			       text_json(e[6], sizeof(e[6]), conf_name(t->rxconf)),
+			       t->zc_ro_tx ? "true" : "false", t->rx_no_pad ? "true" : "false",
+			       maxpl, t->pid, text_json(e[7], sizeof(e[7]), t->comm));
 		} else {
 			if (!shown)
 				printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %-6s %s\n",
 				       "LOCAL", "PEER", "STATE", "TLS", "CIPHER", "TX", "RX",
 				       "FLAGS", "MAXREC", "PID/COMMAND");
-			char l[64], p[64];
+			char l[64], p[64], comm[sizeof(t->comm)];
 			snprintf(l, sizeof(l), "%s:%u", t->src, t->sport);
 			snprintf(p, sizeof(p), "%s:%u", t->dst, t->dport);
 			printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %-6s %d/%s\n", l, p,
@@ -340,7 +349,8 @@ int cmd_list(int argc, char **argv)
 			       t->zc_ro_tx    ? "zc"
 			       : t->rx_no_pad ? "nopad"
 					      : "-",
-			       maxpl[0] == 'n' ? "-" : maxpl, t->pid, t->comm);
+			       maxpl[0] == 'n' ? "-" : maxpl, t->pid,
+			       text_terminal(comm, sizeof(comm), t->comm));
 		}
 		shown++;
 	}

@@ -1,104 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * HTTP/1.1 heads (RFC 9112), parsed through one bounded cursor: every token
- * is a (pointer, length) view into the caller's buffer, and nothing reads
- * past its end.
+ * HTTP/1.1 heads (RFC 9112): requests as serve reads them, checked line by
+ * line as they arrive, and responses as get reads them, with their body's
+ * framing. Everything goes through the bounded cursor of http_cur.h.
  */
 #include "http.h"
 
 #include <string.h>
 #include <strings.h>
 
-struct cur {
-	const char *p;
-	size_t n;
-};
-
-static bool cur_eq(struct cur c, const char *lit)
-{
-	return c.n == strlen(lit) && !memcmp(c.p, lit, c.n);
-}
-
-static bool cur_eq_ci(struct cur c, const char *lit)
-{
-	return c.n == strlen(lit) && !strncasecmp(c.p, lit, c.n);
-}
-
-static bool cur_starts(struct cur c, const char *lit)
-{
-	size_t l = strlen(lit);
-	return c.n >= l && !memcmp(c.p, lit, l);
-}
-
-/* Splits off the part before the first d (dropping d); false if none. */
-static bool cur_until(struct cur *c, char d, struct cur *tok)
-{
-	const char *e = memchr(c->p, d, c->n);
-	if (!e)
-		return false;
-	tok->p = c->p;
-	tok->n = (size_t)(e - c->p);
-	c->p = e + 1;
-	c->n -= tok->n + 1;
-	return true;
-}
-
-/* The next line, without its LF or CRLF; false at the end of the input. */
-static bool cur_line(struct cur *c, struct cur *line)
-{
-	if (!cur_until(c, '\n', line))
-		return false;
-	if (line->n && line->p[line->n - 1] == '\r')
-		line->n--;
-	return true;
-}
-
-static void cur_trim(struct cur *c)
-{
-	while (c->n && (c->p[0] == ' ' || c->p[0] == '\t')) {
-		c->p++;
-		c->n--;
-	}
-	while (c->n && (c->p[c->n - 1] == ' ' || c->p[c->n - 1] == '\t'))
-		c->n--;
-}
-
-/* A decimal number, all of c; false if empty, not digits, or too large. */
-static bool cur_u64(struct cur c, uint64_t *v)
-{
-	if (!c.n || c.n > 19)
-		return false;
-	*v = 0;
-	for (size_t i = 0; i < c.n; i++) {
-		if (c.p[i] < '0' || c.p[i] > '9')
-			return false;
-		*v = *v * 10 + (uint64_t)(c.p[i] - '0');
-	}
-	return true;
-}
-
-/* Whether the text has a control character (bare CR, NUL, ...) in it. */
-static bool has_ctl(struct cur c)
-{
-	for (size_t i = 0; i < c.n; i++)
-		if ((unsigned char)c.p[i] < 0x20 && c.p[i] != '\t')
-			return true;
-	return false;
-}
-
-static bool is_token(struct cur c)
-{
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	if (!c.n)
-		return false;
-	for (size_t i = 0; i < c.n; i++) {
-		char ch = c.p[i];
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= 'A' && ch <= 'Z') || (ch && strchr(extra, ch))))
-			return false;
-	}
-	return true;
-}
+#include "http_cur.h"
 
 /* Finds the blank line ending a head: its length, 0 if incomplete, or -431. */
 static long head_length(const char *buf, size_t len)
@@ -108,17 +19,6 @@ static long head_length(const char *buf, size_t len)
 		if (!line.n)
 			return (long)(c.p - buf);
 	return len >= HTTP_MAX_HEAD ? -431 : 0;
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -132,8 +32,8 @@ static int normalise_path(struct cur t, char *out, size_t outsz)
 	for (size_t i = 0; i < t.n; i++) {
 		char ch = t.p[i];
 		if (ch == '%') {
-			int hi = i + 2 < t.n ? hexval(t.p[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(t.p[i + 2]) : -1;
+			int hi = i + 2 < t.n ? hex_digit(t.p[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(t.p[i + 2]) : -1;
 			if (lo < 0)
 				return -400;
 			ch = (char)(hi << 4 | lo);
@@ -225,26 +125,19 @@ static int parse_version(struct cur v, int *minor)
 	return 0;
 }
 
-long http_parse_request(const char *buf, size_t len, struct http_req *req)
+/* The request line: method, target and version. 0, or minus a status. */
+static int request_line(struct cur line, struct http_req *req, int *minor)
 {
-	memset(req, 0, sizeof(*req));
-	long hlen = head_length(buf, len);
-	if (hlen <= 0)
-		return hlen;
-	struct cur c = {buf, (size_t)hlen}, line, method, target;
-	/* Empty lines before the request line are to be ignored (RFC 9112 2.2). */
-	do {
-		if (!cur_line(&c, &line))
-			return -400;
-	} while (!line.n && c.n);
-	if (has_ctl(line) || !cur_until(&line, ' ', &method) || !cur_until(&line, ' ', &target))
+	struct cur all = line, method, target;
+	if (!cur_until(&line, ' ', &method) || !cur_until(&line, ' ', &target))
 		return -400;
 	size_t keep = target.n < sizeof(req->target) ? target.n : sizeof(req->target) - 1;
 	memcpy(req->target, target.p, keep);
 	keep = method.n < sizeof(req->method_text) ? method.n : sizeof(req->method_text) - 1;
 	memcpy(req->method_text, method.p, keep);
-	int minor;
-	int err = parse_version(line, &minor);
+	if (has_ctl(all)) /* refused, and logged escaped */
+		return -400;
+	int err = parse_version(line, minor);
 	if (err)
 		return err;
 	if (cur_eq(method, "GET"))
@@ -273,39 +166,110 @@ long http_parse_request(const char *buf, size_t len, struct http_req *req)
 	rest = path;
 	if (cur_until(&rest, '#', &before))
 		path = before;
-	if (has_ctl(path))
-		return -400;
-	err = normalise_path(path, req->path, sizeof(req->path));
-	if (err)
-		return err;
+	req->keep_alive = *minor >= 1;
+	return normalise_path(path, req->path, sizeof(req->path));
+}
 
-	req->keep_alive = minor >= 1;
-	int hosts = 0;
-	while (cur_line(&c, &line) && line.n) {
-		struct cur name;
-		if (line.p[0] == ' ' || line.p[0] == '\t')
-			return -400; /* obsolete line folding */
-		if (has_ctl(line) || !cur_until(&line, ':', &name) || !is_token(name))
+/*
+ * Transfer-Encoding on a request (RFC 9112 6.1): 501 for a coding we do not
+ * know; otherwise 400, since any coding frames a body, and a GET or HEAD
+ * here has none (nor does an HTTP/1.0 request have this field at all).
+ */
+static int request_codings(struct cur v)
+{
+	static const char *const known[] = {"chunked", "gzip",	   "x-gzip",
+					    "deflate", "compress", "x-compress"};
+	struct cur tok, name;
+	for (bool last = false; cur_list(&v, &last, &tok);) {
+		name = tok;
+		if (cur_until(&tok, ';', &name)) /* transfer parameters */
+			cur_trim(&name);
+		if (!name.n)
+			continue; /* empty list elements are allowed */
+		if (!is_token(name))
 			return -400;
-		cur_trim(&line);
-		if (cur_eq_ci(name, "Host")) {
-			hosts++;
-		} else if (cur_eq_ci(name, "Connection")) {
-			parse_connection(line, &req->keep_alive);
-		} else if (cur_eq_ci(name, "Range")) {
-			req->has_range = parse_range(line, req);
-		} else if (cur_eq_ci(name, "Transfer-Encoding")) {
-			return -400; /* no request bodies here */
-		} else if (cur_eq_ci(name, "Content-Length")) {
-			uint64_t v;
-			if (!cur_u64(line, &v) || v)
-				return -400;
-		}
+		bool found = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			found |= cur_eq_ci(name, known[i]);
+		if (!found)
+			return -501;
 	}
-	/* HTTP/1.1 needs exactly one Host (RFC 9112 3.2). */
-	if ((minor >= 1 && hosts != 1) || hosts > 1)
+	return -400;
+}
+
+struct req_fields {
+	int minor, hosts;
+	bool length;
+};
+
+/* One header field of a request. 0, or minus a status. */
+static int request_field(struct cur line, struct http_req *req, struct req_fields *rf)
+{
+	struct cur name;
+	/* Obsolete line folding, or whitespace before the first field:
+	 * either could hide a field from us but not from another parser. */
+	if (line.p[0] == ' ' || line.p[0] == '\t')
 		return -400;
-	return hlen;
+	if (has_ctl(line) || !cur_until(&line, ':', &name) || !is_token(name))
+		return -400;
+	cur_trim(&line);
+	if (cur_eq_ci(name, "Host")) {
+		rf->hosts++;
+	} else if (cur_eq_ci(name, "Connection")) {
+		parse_connection(line, &req->keep_alive);
+	} else if (cur_eq_ci(name, "Range")) {
+		req->has_range = parse_range(line, req);
+	} else if (cur_eq_ci(name, "Transfer-Encoding")) {
+		return request_codings(line);
+	} else if (cur_eq_ci(name, "Content-Length")) {
+		/* Exactly one, and 0: two (even equal), a list or a body is how
+		 * requests are smuggled past a front end that reads them otherwise. */
+		uint64_t v;
+		if (rf->length || !cur_u64(line, &v) || v)
+			return -400;
+		rf->length = true;
+	}
+	return 0;
+}
+
+long http_parse_request(const char *buf, size_t len, struct http_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	size_t lim = len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD, skip = 0;
+	/* Empty lines before the request line are ignored (RFC 9112 2.2). */
+	while (skip < lim && (buf[skip] == '\n' ||
+			      (buf[skip] == '\r' && skip + 1 < lim && buf[skip + 1] == '\n')))
+		skip += buf[skip] == '\n' ? 1 : 2;
+	struct cur c = {buf + skip, lim - skip}, line;
+	struct req_fields rf = {0};
+	bool first = true;
+	while (cur_line(&c, &line)) {
+		int err;
+		if (first) {
+			err = request_line(line, req, &rf.minor);
+			first = false;
+		} else if (line.n) {
+			err = request_field(line, req, &rf);
+		} else {
+			/* HTTP/1.1 needs exactly one Host (RFC 9112 3.2). */
+			if ((rf.minor >= 1 && rf.hosts != 1) || rf.hosts > 1)
+				return -400;
+			req->head = buf + skip;
+			req->head_len = (size_t)(c.p - req->head);
+			return (long)(c.p - buf);
+		}
+		if (err)
+			return err;
+	}
+	/* The line not ended yet: it already may not hold a control character
+	 * (its last byte may be the CR of a CRLF), nor start a folded line. */
+	if (c.n && c.p[c.n - 1] == '\r')
+		c.n--;
+	if (has_ctl(c) || (!first && c.n && (c.p[0] == ' ' || c.p[0] == '\t')))
+		return -400;
+	if (len >= HTTP_MAX_HEAD)
+		return first && c.n ? -414 : -431;
+	return 0;
 }
 
 int http_range(const struct http_req *req, uint64_t size, uint64_t *first, uint64_t *last)
@@ -328,39 +292,83 @@ int http_range(const struct http_req *req, uint64_t size, uint64_t *first, uint6
 	return 206;
 }
 
+/* Transfer-Encoding on a response: get decodes chunked and nothing else. */
+static int response_codings(struct cur v, struct http_resp *resp)
+{
+	struct cur tok;
+	for (bool last = false; cur_list(&v, &last, &tok);) {
+		if (!tok.n)
+			continue;
+		if (!cur_eq_ci(tok, "chunked") || resp->chunked) {
+			resp->error = "a transfer coding other than chunked";
+			return -400;
+		}
+		resp->chunked = true;
+	}
+	if (!resp->chunked) {
+		resp->error = "an empty Transfer-Encoding";
+		return -400;
+	}
+	return 0;
+}
+
+static long response_refused(struct http_resp *resp, const char *why)
+{
+	resp->error = why;
+	return -400;
+}
+
 long http_parse_response(const char *buf, size_t len, struct http_resp *resp)
 {
+	memset(resp, 0, sizeof(*resp));
 	long hlen = head_length(buf, len);
 	if (hlen <= 0)
-		return hlen == -431 ? -400 : hlen;
-	memset(resp, 0, sizeof(*resp));
+		return hlen == -431 ? response_refused(resp, "a head over 8 KiB") : hlen;
 	struct cur c = {buf, (size_t)hlen}, line, version, code;
 	int minor;
 	uint64_t status;
 	if (!cur_line(&c, &line) || has_ctl(line) || !cur_until(&line, ' ', &version) ||
 	    parse_version(version, &minor))
-		return -400;
+		return response_refused(resp, "a malformed status line");
 	if (!cur_until(&line, ' ', &code))
 		code = line; /* the reason phrase may be absent */
 	if (code.n != 3 || !cur_u64(code, &status) || status < 100)
-		return -400;
+		return response_refused(resp, "a malformed status code");
 	resp->status = (int)status;
 	resp->keep_alive = minor >= 1;
 	while (cur_line(&c, &line) && line.n) {
 		struct cur name;
+		if (line.p[0] == ' ' || line.p[0] == '\t')
+			return response_refused(resp, "obsolete line folding");
 		if (has_ctl(line) || !cur_until(&line, ':', &name) || !is_token(name))
-			return -400;
+			return response_refused(resp, "a malformed header field");
 		cur_trim(&line);
 		if (cur_eq_ci(name, "Content-Length")) {
+			if (resp->has_length)
+				return response_refused(resp, "a repeated Content-Length");
 			if (!cur_u64(line, &resp->content_length))
-				return -400;
+				return response_refused(resp, "an invalid Content-Length");
 			resp->has_length = true;
 		} else if (cur_eq_ci(name, "Connection")) {
 			parse_connection(line, &resp->keep_alive);
 		} else if (cur_eq_ci(name, "Transfer-Encoding")) {
-			resp->has_length = false; /* not ours: read to the end */
-			resp->keep_alive = false;
+			int err = response_codings(line, resp);
+			if (err)
+				return err;
 		}
+	}
+	/* Both framings at once is how responses are split (RFC 9112 6.3). */
+	if (resp->chunked && resp->has_length)
+		return response_refused(resp, "Content-Length beside Transfer-Encoding");
+	if (resp->chunked && minor == 0)
+		return response_refused(resp, "Transfer-Encoding in an HTTP/1.0 response");
+	if (status < 200 || status == 204 || status == 304) {
+		/* Never a body, whatever the fields say. */
+		resp->chunked = false;
+		resp->has_length = true;
+		resp->content_length = 0;
+	} else if (!resp->has_length && !resp->chunked) {
+		resp->keep_alive = false; /* the body ends with the connection */
 	}
 	return hlen;
 }
@@ -372,6 +380,8 @@ const char *http_reason(int status)
 		return "OK";
 	case 206:
 		return "Partial Content";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 403:
@@ -388,6 +398,8 @@ const char *http_reason(int status)
 		return "Range Not Satisfiable";
 	case 431:
 		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
 	case 505:

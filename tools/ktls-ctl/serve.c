@@ -17,13 +17,6 @@
 #include "ctl.h"
 #include "selfsigned.h"
 
-time_t serve_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static int listen_on(const char *addr, unsigned port)
 {
 	struct sockaddr_storage ss = {0};
@@ -69,87 +62,177 @@ static unsigned local_port(int fd)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ktls-ctl serve [options] [ROOT]\n\n"
-		   "Serves the files under ROOT (default: the current directory) over HTTPS/1.1\n"
-		   "with TLS 1.3, the kernel encrypting where it can (sendfile through kTLS).\n\n"
-		   "  --listen ADDR            address to listen on (default ::, IPv4 and IPv6)\n"
-		   "  --port N                 port (default 8443; 0 picks a free one)\n"
-		   "  --cert FILE --key FILE   certificate chain and key (PEM); without them a\n"
-		   "                           fresh self-signed one for localhost is made\n"
-		   "  --key-update-bytes N     update the sending key every N bytes (K, M, G "
-		   "suffixes)\n"
-		   "  --key-update-seconds N   update the sending key every N seconds\n"
-		   "  --max-connections N      at most N at once (default 10000)\n"
-		   "  --idle-timeout S         close connections idle (or in their handshake) for\n"
-		   "                           S seconds (default 30)\n"
-		   "  --access-log FILE        one line per request (default: standard output)\n"
-		   "  --help\n\n"
-		   "SIGTERM or SIGINT: stop accepting, finish the responses in flight, send\n"
-		   "close_notify on every connection, and exit.\n");
+	fprintf(f,
+		"usage: ktls-ctl serve [options] [ROOT]\n\n"
+		"Serves the regular files under ROOT (default: the current directory) over\n"
+		"HTTPS/1.1 with TLS 1.3, the kernel encrypting where it can (sendfile through\n"
+		"kTLS).\n\n"
+		"  --listen ADDR            address to listen on (default ::, IPv4 and IPv6)\n"
+		"  --port N                 port (default 8443; 0 picks a free one)\n"
+		"  --cert FILE --key FILE   certificate chain and key (PEM); without them a\n"
+		"                           fresh self-signed one for localhost is made\n"
+		"  --key-update-bytes N     update the sending key every N bytes (K, M, G "
+		"suffixes)\n"
+		"  --key-update-seconds N   update the sending key every N seconds\n"
+		"  --max-connections N      at most N at once; the newest beyond is refused\n"
+		"                           (default 10000)\n"
+		"  --max-connections-per-ip N\n"
+		"                           at most N from one address, an IPv6 /64 (default 64)\n"
+		"  --max-handshakes N       handshakes in flight at once; when full, the one\n"
+		"                           silent longest (0.5 s at least) is dropped\n"
+		"                           (default 256)\n"
+		"  --max-handshakes-per-ip N\n"
+		"                           handshakes in flight from one address (default 16)\n"
+		"  --handshake-timeout S    the whole handshake, from the accept (default 10)\n"
+		"  --header-timeout S       each request head, however it trickles in\n"
+		"                           (default 10)\n"
+		"  --idle-timeout S         between requests on a kept connection (default 30)\n"
+		"  --send-timeout S         a client reading nothing of a response this long is\n"
+		"                           dropped (default 30)\n"
+		"  --access-log FILE        one line per request (default: standard output)\n"
+		"  --help\n\n"
+		"SIGTERM or SIGINT: stop accepting, finish the responses in flight, send\n"
+		"close_notify on every connection, and exit. SIGUSR1: a status line (open\n"
+		"connections, handshakes, refusals, timeouts) on standard error.\n");
+}
+
+/* At a signal to stop: idle connections end now, the others once their
+ * response is out. */
+static void start_drain(struct server *s, unsigned signo)
+{
+	fprintf(stderr, "ktls-ctl serve: signal %u: finishing %u connection(s)\n", signo,
+		s->nclients);
+	s->draining = true;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+	close(s->lfd);
+	s->lfd = -1;
+	for (struct client *cl = s->clients, *next; cl; cl = next) {
+		next = cl->next;
+		if (cl->st != ST_REQUEST || (cl->rb && cl->rb->inlen))
+			continue;
+		serve_client_close(s, cl, true);
+		serve_drive(s, cl);
+		if (cl->st == ST_CLOSED)
+			serve_client_doom(s, cl, false); /* its events may be in hand */
+	}
 }
 
 static int serve_loop(struct server *s)
 {
 	struct epoll_event evs[256];
-	time_t grace_end = 0, last_sweep = serve_mono();
+	int64_t grace_end = 0;
 	for (;;) {
 		if (s->draining && !s->nclients)
 			return 0;
-		if (s->draining && serve_mono() >= grace_end) {
+		if (s->draining && serve_now() >= grace_end) {
 			/* The grace period is over: close_notify to whoever is left. */
 			for (struct client *cl = s->clients, *next; cl; cl = next) {
 				next = cl->next;
-				if (cl->st < ST_CLOSING)
+				if (cl->st > ST_HANDSHAKE && cl->st < ST_CLOSING)
 					ktls_shutdown(cl->c);
 				serve_client_free(s, cl);
 			}
 			return 0;
 		}
-		int n = epoll_wait(s->ep, evs, 256, 1000);
+		serve_listener_update(s);
+		/* A tenth of a second: the granularity of deadlines and back-offs. */
+		int n = epoll_wait(s->ep, evs, 256, 100);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "ktls-ctl serve: epoll_wait: %s\n", strerror(errno));
 			return -1;
 		}
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &s->lfd) {
-				serve_accept_all(s);
+				if (s->lfd >= 0)
+					serve_accept(s);
 			} else if (evs[i].data.ptr == &s->sigfd) {
 				struct signalfd_siginfo si;
-				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si) && !s->draining) {
-					fprintf(stderr,
-						"ktls-ctl serve: signal %u: finishing %u "
-						"connection(s)\n",
-						si.ssi_signo, s->nclients);
-					s->draining = true;
-					grace_end = serve_mono() + 10;
-					epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
-					close(s->lfd);
-					s->lfd = -1;
-					serve_sweep(s);
+				while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGUSR1) {
+						serve_status(s, false);
+					} else if (!s->draining) {
+						start_drain(s, si.ssi_signo);
+						grace_end = serve_now() + 10000;
+					}
 				}
 			} else {
 				struct client *cl = evs[i].data.ptr;
+				if (cl->doomed)
+					continue;
 				if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					cl->readable = true;
+				if (evs[i].events & EPOLLIN)
+					serve_handshake_heard(s, cl);
 				serve_drive(s, cl);
 				if (cl->st == ST_CLOSED)
 					serve_client_free(s, cl);
 			}
 		}
-		if (serve_mono() != last_sweep) {
-			last_sweep = serve_mono();
-			serve_sweep(s);
-		}
+		serve_reap(s);
+		serve_sweep(s);
 	}
+}
+
+/* Thousands of connections need thousands of descriptors: two each (the
+ * socket, the file being sent), and a few for the server itself. */
+static void raise_fd_limit(unsigned max_clients)
+{
+	struct rlimit rl;
+	rlim_t need = 2 * (rlim_t)max_clients + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur =
+			rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		fprintf(stderr,
+			"ktls-ctl serve: the descriptor limit (RLIMIT_NOFILE %llu) is below the "
+			"%llu "
+			"that --max-connections %u needs: beyond about %llu connections, accepting "
+			"pauses until descriptors free\n",
+			(unsigned long long)rl.rlim_cur, (unsigned long long)need, max_clients,
+			(unsigned long long)(rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 0));
+}
+
+/* The numeric options: name, where the value goes, its range. */
+struct num_opt {
+	const char *name;
+	uint64_t *v;
+	uint64_t min, max;
+};
+
+static const struct num_opt *num_opt(const struct num_opt *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
 }
 
 int cmd_serve(int argc, char **argv)
 {
 	const char *addr = "::", *cert = NULL, *key = NULL, *root = ".", *logfile = NULL;
-	unsigned port = 8443;
-	uint64_t ku_bytes = 0, ku_seconds = 0, maxc = 10000, idle = 30;
+	uint64_t port = 8443, ku_bytes = 0, ku_seconds = 0, maxc = 10000, per_ip = 64, max_hs = 256,
+		 hs_per_ip = 16, hs_timeout = 10, head_timeout = 10, idle = 30, send_timeout = 30;
+	const struct num_opt nums[] = {
+		{"--port", &port, 0, 65535},
+		{"--key-update-bytes", &ku_bytes, 0, UINT64_MAX},
+		{"--key-update-seconds", &ku_seconds, 0, 86400 * 365},
+		{"--max-connections", &maxc, 1, 1000000},
+		{"--max-connections-per-ip", &per_ip, 1, 1000000},
+		{"--max-handshakes", &max_hs, 1, 1000000},
+		{"--max-handshakes-per-ip", &hs_per_ip, 1, 1000000},
+		{"--handshake-timeout", &hs_timeout, 1, 86400},
+		{"--header-timeout", &head_timeout, 1, 86400},
+		{"--idle-timeout", &idle, 1, 86400},
+		{"--send-timeout", &send_timeout, 1, 86400},
+	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const struct num_opt *o = num_opt(nums, sizeof(nums) / sizeof(nums[0]), a);
 		uint64_t num;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -168,19 +251,11 @@ int cmd_serve(int argc, char **argv)
 			key = v;
 		} else if (!strcmp(a, "--access-log")) {
 			logfile = v;
-		} else if (!ctl_parse_size(v, &num)) {
+		} else if (o && !ctl_parse_size(v, &num)) {
 			fprintf(stderr, "ktls-ctl serve: %s: not a number: '%s'\n", a, v);
 			return CTL_USAGE;
-		} else if (!strcmp(a, "--port") && num <= 65535) {
-			port = (unsigned)num;
-		} else if (!strcmp(a, "--key-update-bytes")) {
-			ku_bytes = num;
-		} else if (!strcmp(a, "--key-update-seconds") && num <= 86400 * 365) {
-			ku_seconds = num;
-		} else if (!strcmp(a, "--max-connections") && num && num <= 1000000) {
-			maxc = num;
-		} else if (!strcmp(a, "--idle-timeout") && num && num <= 86400) {
-			idle = num;
+		} else if (o && num >= o->min && num <= o->max) {
+			*o->v = num;
 		} else {
 			fprintf(stderr, "ktls-ctl serve: bad option or value: %s %s\n", a, v);
 			usage(stderr);
@@ -193,12 +268,20 @@ int cmd_serve(int argc, char **argv)
 		return CTL_USAGE;
 	}
 
-	struct server s = {.idle_timeout = (unsigned)idle,
-			   .max_clients = (unsigned)maxc,
-			   .log = stdout,
-			   .lfd = -1,
-			   .sigfd = -1,
-			   .ep = -1};
+	static struct server s; /* large (its read buffer): not on the stack */
+	s = (struct server){.max_clients = (unsigned)maxc,
+			    .max_per_ip = (unsigned)per_ip,
+			    .max_hs = (unsigned)max_hs,
+			    .max_hs_per_ip = (unsigned)hs_per_ip,
+			    .log = stdout,
+			    .lfd = -1,
+			    .sigfd = -1,
+			    .ep = -1};
+	s.q[Q_HANDSHAKE].timeout = (int64_t)hs_timeout * 1000;
+	s.q[Q_HEADER].timeout = (int64_t)head_timeout * 1000;
+	s.q[Q_IDLE].timeout = (int64_t)idle * 1000;
+	s.q[Q_SEND].timeout = (int64_t)send_timeout * 1000;
+	s.q[Q_CLOSE].timeout = 2000;
 	int rc = CTL_FAIL;
 	struct ctl_tmpcert tc = {0};
 	s.root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -206,8 +289,18 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ktls-ctl serve: %s: %s\n", root, strerror(errno));
 		return CTL_FAIL;
 	}
+	/* Files are opened through their O_PATH descriptor's /proc link. */
+	if (access("/proc/self/fd", X_OK)) {
+		fprintf(stderr, "ktls-ctl serve: /proc/self/fd: %s (is /proc mounted?)\n",
+			strerror(errno));
+		goto out;
+	}
 	if (logfile && !(s.log = fopen(logfile, "a"))) {
 		fprintf(stderr, "ktls-ctl serve: %s: %s\n", logfile, strerror(errno));
+		goto out;
+	}
+	if (serve_accept_init(&s)) {
+		fprintf(stderr, "ktls-ctl serve: %s\n", strerror(ENOMEM));
 		goto out;
 	}
 	if (!cert) {
@@ -237,43 +330,36 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ktls-ctl serve: this kernel cannot re-key: with key updates, "
 				"records are sealed in userspace (no sendfile offload)\n");
 
-	/* Thousands of connections need thousands of descriptors. */
-	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	raise_fd_limit(s.max_clients);
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	s.lfd = listen_on(addr, port);
+	s.lfd = listen_on(addr, (unsigned)port);
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s.lfd < 0 || s.sigfd < 0 || s.ep < 0) {
-		fprintf(stderr, "ktls-ctl serve: listen on [%s]:%u: %s\n", addr, port,
+		fprintf(stderr, "ktls-ctl serve: listen on [%s]:%u: %s\n", addr, (unsigned)port,
 			strerror(errno));
 		goto out;
 	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s.lfd};
 	epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &ev);
+	s.listening = true;
 	ev.data.ptr = &s.sigfd;
 	epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sigfd, &ev);
 	fprintf(stderr, "ktls-ctl serve: listening on https://[%s]:%u/ (root %s)\n", addr,
 		local_port(s.lfd), root);
 	if (!serve_loop(&s))
 		rc = CTL_OK;
-	fprintf(stderr,
-		"ktls-ctl serve: %llu connections, %llu requests, %llu handshake failures, "
-		"%llu bytes sent, %llu key updates sent, %llu received\n",
-		(unsigned long long)s.accepted, (unsigned long long)s.requests,
-		(unsigned long long)s.handshake_failures, (unsigned long long)s.bytes,
-		(unsigned long long)s.updates_sent, (unsigned long long)s.updates_received);
+	serve_status(&s, true);
 out:
 	while (s.clients)
 		serve_client_free(&s, s.clients);
+	serve_accept_free(&s);
 	if (s.lfd >= 0)
 		close(s.lfd);
 	if (s.ep >= 0)

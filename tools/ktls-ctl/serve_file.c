@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* serve: files beneath the root, the response heads, and the access log. */
+/*
+ * serve: files beneath the root and the response heads. Only regular files
+ * are ever opened for reading: the path is resolved with O_PATH (which
+ * opens nothing: no FIFO can block, no device's open runs), the inode is
+ * looked at, and only a regular file is then opened, through that very
+ * descriptor, so that nothing can be swapped in between.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -11,87 +17,72 @@
 
 #include "serve.h"
 
-static void log_text(char *out, const char *in)
-{
-	size_t i = 0;
-	for (; in[i]; i++)
-		out[i] = in[i] > 0x20 && in[i] < 0x7f && in[i] != '"' ? in[i] : '?';
-	if (!i)
-		out[i++] = '-';
-	out[i] = '\0';
-}
-
-/* The access log: who, what, the answer, and the key updates on the way. */
-void serve_log_request(struct server *s, struct client *cl)
-{
-	struct ktls_conn_stats st;
-	ktls_conn_stats(cl->c, &st);
-	char when[64], method[sizeof(cl->req.method_text)], target[sizeof(cl->req.target)];
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", localtime_r(&t, &tm));
-	/* The request line is the client's text: printable ASCII only. */
-	log_text(method, cl->req.method_text);
-	log_text(target, cl->req.target);
-	const struct ktls_hs *hs = ktls_conn_hs(cl->c);
-	unsigned off = ktls_conn_offload(cl->c);
-	fprintf(s->log, "%s - - [%s] \"%s %s\" %d %llu %s tx=%s rx=%s ku_sent=%llu ku_recv=%llu\n",
-		cl->peer, when, method, target, cl->status, (unsigned long long)cl->body_bytes,
-		hs ? ktls_suite_name(ktls_hs_suite(hs)) : "-",
-		off & KTLS_OFFLOAD_TX ? "kernel" : "user",
-		off & KTLS_OFFLOAD_RX ? "kernel" : "user",
-		(unsigned long long)(st.key_updates_sent - cl->st0.key_updates_sent),
-		(unsigned long long)(st.key_updates_received - cl->st0.key_updates_received));
-	fflush(s->log);
-	s->requests++;
-	cl->st0 = st;
-}
-
-static long sys_openat2(int dirfd, const char *path, int flags)
+static int sys_openat2(int dirfd, const char *path)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
-	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
-/* Opens the file a request names, never outside the root (the kernel
- * checks every component, symlinks included). An fd, or minus a status. */
-static int open_beneath(int root, const char *path, struct stat *sb)
+/* What a failed lookup or open means for the client. */
+static int status_of(int err)
 {
-	long fd = sys_openat2(root, *path ? path : ".", O_RDONLY);
-	if (fd >= 0 && !fstat((int)fd, sb) && S_ISDIR(sb->st_mode)) {
-		long idx = sys_openat2((int)fd, "index.html", O_RDONLY);
-		close((int)fd);
-		fd = idx;
-		if (fd < 0)
-			return errno == ENOENT ? -403 : -500; /* no directory listings */
-		if (fstat((int)fd, sb)) {
-			close((int)fd);
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+		return -404;
+	case EXDEV: /* a symlink out of the root */
+	case EACCES:
+	case EPERM:
+	case ELOOP:
+	case ENXIO:
+		return -403;
+	case EMFILE: /* out of descriptors: come back later */
+	case ENFILE:
+	case ENOMEM:
+		return -503;
+	default:
+		return -500;
+	}
+}
+
+/*
+ * Opens for reading the regular file a request names, or the index.html of
+ * a directory, never outside the root (the kernel checks every component,
+ * symlinks included). An fd, or minus a status; *index if it is an index.
+ */
+static int open_regular(int root, const char *path, struct stat *sb, bool *index)
+{
+	int p = sys_openat2(root, *path ? path : ".");
+	if (p < 0)
+		return status_of(errno);
+	*index = false;
+	if (!fstat(p, sb) && S_ISDIR(sb->st_mode)) {
+		int idx = sys_openat2(p, "index.html");
+		close(p);
+		if (idx < 0)
+			return errno == ENOENT ? -403 : status_of(errno); /* no listings */
+		p = idx;
+		*index = true;
+		if (fstat(p, sb)) {
+			close(p);
 			return -500;
 		}
 	}
-	if (fd < 0) {
-		switch (errno) {
-		case ENOENT:
-		case ENOTDIR:
-		case ENAMETOOLONG:
-			return -404;
-		case EXDEV: /* a symlink out of the root */
-		case EACCES:
-		case EPERM:
-		case ELOOP:
-			return -403;
-		default:
-			return -500;
-		}
-	}
-	if (!S_ISREG(sb->st_mode)) {
-		close((int)fd);
+	if (!S_ISREG(sb->st_mode)) { /* FIFO, socket, device, directory */
+		close(p);
 		return -403;
 	}
-	return (int)fd;
+	/* The O_PATH descriptor's own inode, opened for reading at last. */
+	char self[40];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
+	int fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int err = errno;
+	close(p);
+	return fd >= 0 ? fd : status_of(err);
 }
 
 static void http_date(char *out, size_t n, time_t t)
@@ -100,66 +91,85 @@ static void http_date(char *out, size_t n, time_t t)
 	strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
 }
 
-/* Builds the head (and a small body for errors) in cl->head. */
+/* Builds the head (and a small body for errors) in cl->rb->head. */
 void serve_prepare_error(struct client *cl, int status, bool keep)
 {
 	char date[64], body[160];
+	bool head_only = cl->parsed && cl->rb->req.method == HTTP_HEAD;
 	http_date(date, sizeof(date), time(NULL));
 	int bn = snprintf(body, sizeof(body), "<html><body><h1>%d %s</h1></body></html>\n", status,
 			  http_reason(status));
 	cl->status = status;
 	cl->keep_alive = keep;
-	int n = snprintf(cl->head, sizeof(cl->head),
-			 "HTTP/1.1 %d %s\r\nServer: ktls-ctl/%s\r\nDate: %s\r\n"
+	int n = snprintf(cl->rb->head, sizeof(cl->rb->head),
+			 "HTTP/1.1 %d %s\r\nServer: ktls-ctl/%s\r\nDate: %s\r\n%s"
 			 "Content-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n"
 			 "Connection: %s\r\n\r\n%s",
 			 status, http_reason(status), ktls_version_string(), date,
-			 cl->parsed && cl->req.method == HTTP_HEAD ? 0 : bn,
-			 keep ? "keep-alive" : "close",
-			 cl->parsed && cl->req.method == HTTP_HEAD ? "" : body);
-	cl->hlen = (size_t)n < sizeof(cl->head) ? (size_t)n : sizeof(cl->head) - 1;
+			 status == 405	 ? "Allow: GET, HEAD\r\n"
+			 : status == 503 ? "Retry-After: 1\r\n"
+					 : "",
+			 head_only ? 0 : bn, keep ? "keep-alive" : "close", head_only ? "" : body);
+	cl->hlen = (size_t)n < sizeof(cl->rb->head) ? (size_t)n : sizeof(cl->rb->head) - 1;
 	cl->hoff = 0;
-	cl->body_bytes = cl->parsed && cl->req.method == HTTP_HEAD ? 0 : (uint64_t)bn;
+	cl->body_bytes = head_only ? 0 : (uint64_t)bn;
 	cl->end = cl->off = 0;
 	cl->st = ST_HEAD;
 }
 
 void serve_prepare_response(struct server *s, struct client *cl)
 {
+	struct http_req *req = &cl->rb->req;
 	struct stat sb;
-	int fd = open_beneath(s->root, cl->req.path, &sb);
-	bool keep = cl->req.keep_alive && !s->draining;
+	bool index, keep = req->keep_alive && !s->draining;
+	int fd = open_regular(s->root, req->path, &sb, &index);
 	if (fd < 0) {
-		serve_prepare_error(cl, -fd, keep);
+		if (fd == -503 || fd == -500)
+			serve_warn(s, "ktls-ctl serve: %s: cannot open a file: %s", cl->peer,
+				   fd == -503 ? "out of descriptors or memory" : "error");
+		serve_prepare_error(cl, -fd, keep && fd != -503);
 		return;
 	}
-	uint64_t first, last, size = (uint64_t)sb.st_size;
-	int status = http_range(&cl->req, size, &first, &last);
-	char date[64], mod[64], range[96] = "";
+	/* Validators: the time to the nanosecond and the size, as a strong
+	 * tag (a file rewritten within the same nanosecond at the same size
+	 * is the only change it misses). */
+	char etag[64], date[64], mod[64], range[96] = "";
+	snprintf(etag, sizeof(etag), "\"%llx.%lx-%llx\"", (unsigned long long)sb.st_mtim.tv_sec,
+		 (unsigned long)sb.st_mtim.tv_nsec, (unsigned long long)sb.st_size);
 	http_date(date, sizeof(date), time(NULL));
 	http_date(mod, sizeof(mod), sb.st_mtime);
+	int status = http_preconditions(req, etag, (int64_t)sb.st_mtime);
+	uint64_t first = 0, last = 0, size = (uint64_t)sb.st_size;
+	if (status == 200) {
+		if (req->has_range && !http_if_range(req, etag, (int64_t)sb.st_mtime))
+			req->has_range = false; /* changed since: the whole file */
+		status = http_range(req, size, &first, &last);
+	}
 	if (status == 416) {
 		close(fd);
 		serve_prepare_error(cl, 416, keep);
 		return;
 	}
-	uint64_t len = size ? last - first + 1 : 0;
+	uint64_t len = status == 304 || !size ? 0 : last - first + 1;
+	char length[160] = "";
 	if (status == 206)
 		snprintf(range, sizeof(range), "Content-Range: bytes %llu-%llu/%llu\r\n",
 			 (unsigned long long)first, (unsigned long long)last,
 			 (unsigned long long)size);
+	if (status != 304) /* a 304 has no body, and says nothing of one */
+		snprintf(length, sizeof(length), "Content-Type: %s\r\nContent-Length: %llu\r\n%s",
+			 http_mime_type(index ? "index.html" : req->path), (unsigned long long)len,
+			 range);
 	cl->hlen = (size_t)snprintf(
-		cl->head, sizeof(cl->head),
-		"HTTP/1.1 %d %s\r\nServer: ktls-ctl/%s\r\nDate: %s\r\n"
-		"Content-Type: %s\r\nContent-Length: %llu\r\n%s"
-		"Accept-Ranges: bytes\r\nLast-Modified: %s\r\nConnection: %s\r\n\r\n",
-		status, http_reason(status), ktls_version_string(), date,
-		http_mime_type(cl->req.path), (unsigned long long)len, range, mod,
+		cl->rb->head, sizeof(cl->rb->head),
+		"HTTP/1.1 %d %s\r\nServer: ktls-ctl/%s\r\nDate: %s\r\n%s"
+		"Accept-Ranges: bytes\r\nLast-Modified: %s\r\nETag: %s\r\nConnection: %s\r\n\r\n",
+		status, http_reason(status), ktls_version_string(), date, length, mod, etag,
 		keep ? "keep-alive" : "close");
 	cl->hoff = 0;
 	cl->status = status;
 	cl->keep_alive = keep;
-	if (cl->req.method == HTTP_HEAD || !len) {
+	if (req->method == HTTP_HEAD || !len) {
 		close(fd);
 		cl->end = cl->off = 0;
 	} else {

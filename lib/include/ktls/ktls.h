@@ -134,20 +134,33 @@ enum ktls_role { KTLS_CLIENT = 1, KTLS_SERVER = 2 };
 /* Named groups and signature schemes (IANA values). */
 #define KTLS_GROUP_SECP256R1		0x0017
 #define KTLS_GROUP_SECP384R1		0x0018
+#define KTLS_GROUP_SECP521R1		0x0019
 #define KTLS_GROUP_X25519		0x001d
+#define KTLS_GROUP_X448			0x001e
+#define KTLS_GROUP_X25519MLKEM768	0x11ec
 #define KTLS_SIG_ECDSA_SECP256R1_SHA256 0x0403
 #define KTLS_SIG_ECDSA_SECP384R1_SHA384 0x0503
 #define KTLS_SIG_RSA_PSS_RSAE_SHA256	0x0804
 #define KTLS_SIG_RSA_PSS_RSAE_SHA384	0x0805
 #define KTLS_SIG_RSA_PSS_RSAE_SHA512	0x0806
 #define KTLS_SIG_ED25519		0x0807
+#define KTLS_SIG_ED448			0x0808
+#define KTLS_SIG_ECDSA_SECP521R1_SHA512 0x0603
+#define KTLS_SIG_RSA_PSS_PSS_SHA256	0x0809
+#define KTLS_SIG_RSA_PSS_PSS_SHA384	0x080a
+#define KTLS_SIG_RSA_PSS_PSS_SHA512	0x080b
 
 struct ktls_config;
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
 KTLS_API void ktls_config_free(struct ktls_config *cfg);
 
-/* Preference-ordered lists; the defaults are all four suites (AES-128-GCM
- * first), X25519, P-256, P-384, and every scheme listed above. */
+/* Preference-ordered lists (at most 4 suites, 8 groups, 16 schemes). The
+ * defaults: all four suites (AES-128-GCM first); X25519, P-256, P-384,
+ * P-521, X448, and X25519MLKEM768 first where the libcrypto loaded at run
+ * time has ML-KEM (a client then sends shares for X25519MLKEM768 and
+ * X25519; a server prefers X25519MLKEM768 when it has a share for it);
+ * every scheme listed above. A client sends a share for its first group,
+ * and for its first classical group too when the first is a hybrid. */
 KTLS_API int ktls_config_set_suites(struct ktls_config *cfg, const uint16_t *suites, size_t n);
 KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const uint16_t *groups, size_t n);
 KTLS_API int ktls_config_set_sigalgs(struct ktls_config *cfg, const uint16_t *schemes, size_t n);
@@ -179,16 +192,55 @@ KTLS_API int ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mo
  * a list refuses clients offering none of them (no_application_protocol). */
 KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *const *protos, size_t n);
 
-/* The record_size_limit (RFC 8449) we announce, 64..16385; default 16385. */
+/* The record_size_limit (RFC 8449) we announce, 64..16385; default 16385.
+ * The peer's limit binds what we send on every path: kernel TX honours it
+ * through TLS_TX_MAX_PAYLOAD_LEN where the kernel has it, else that
+ * connection's TX stays in the userspace record layer. A limit of ours
+ * below 16385 keeps RX in userspace, where it is enforced. */
 KTLS_API int ktls_config_set_record_size_limit(struct ktls_config *cfg, unsigned limit);
 
-/* Server: NewSessionTicket messages to send after the handshake (default 0).
- * Resumption is not implemented yet, so these tickets are never accepted
- * back; they exist so that clients' ticket handling can be exercised. */
-KTLS_API int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count);
+/* The largest handshake message taken from a peer, 16 KiB..2^24-1 bytes;
+ * larger ones get decode_error. The default (132 KiB) admits the largest
+ * ClientHello the syntax allows; a server may lower it to bound memory.
+ * Buffers grow with what arrives, never to the limit up front. */
+KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *cfg, size_t bytes);
 
-/* Client: called for every NewSessionTicket received. */
-typedef void (*ktls_ticket_cb)(void *arg, const uint8_t *ticket, size_t len, uint32_t lifetime);
+/* Client: whether the server's certificate must match the server name
+ * (default 1). A client under KTLS_VERIFY_PEER with no server name fails
+ * its handshake with -EINVAL unless this is 0 (chain checked, name not).
+ * A name that is an IP literal sends no SNI and is checked against the
+ * certificate's IP addresses. */
+KTLS_API int ktls_config_set_check_host(struct ktls_config *cfg, int check);
+
+/*
+ * Session resumption (RFC 8446 2.2): PSK with (EC)DHE by default.
+ *
+ * Server: NewSessionTicket messages to send after each handshake (default
+ * 0, at most 16). Tickets are stateless: the session sealed (AES-256-GCM)
+ * under a ticket key that issues for a ticket lifetime (default 7200 s) and
+ * is accepted for one more, then wiped. Servers that share tickets set the
+ * keys themselves: n (1 or 2) keys of KTLS_TICKET_KEY_LEN random bytes, the
+ * issuing one first; then nothing rotates here. A ticket resumes only with
+ * its hash, server name and ALPN; a bad binder is decrypt_error, any other
+ * fault a full handshake.
+ */
+#define KTLS_TICKET_KEY_LEN 48
+KTLS_API int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count);
+KTLS_API int ktls_config_set_ticket_lifetime(struct ktls_config *cfg, unsigned seconds);
+KTLS_API int ktls_config_set_ticket_keys(struct ktls_config *cfg, const uint8_t *keys, size_t n);
+
+/* Key exchange modes a server accepts and a client offers (default DHE). */
+#define KTLS_PSK_DHE_KE 1u
+#define KTLS_PSK_KE	2u
+KTLS_API int ktls_config_set_psk_modes(struct ktls_config *cfg, unsigned modes);
+
+/*
+ * Client: called for every NewSessionTicket received, with a session: an
+ * opaque blob that ktls_conn_set_session() (or ktls_hs_set_session()) takes
+ * back on a later connection to the same server name. It holds the
+ * resumption key: keep it as a secret. lifetime: seconds it may be used.
+ */
+typedef void (*ktls_ticket_cb)(void *arg, const uint8_t *session, size_t len, uint32_t lifetime);
 KTLS_API void ktls_config_set_ticket_cb(struct ktls_config *cfg, ktls_ticket_cb cb, void *arg);
 
 /*
@@ -217,6 +269,22 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs);
 KTLS_API int ktls_hs_step(struct ktls_hs *hs, const uint8_t *in, size_t in_len, size_t *consumed);
 KTLS_API void ktls_hs_output(struct ktls_hs *hs, const uint8_t **out, size_t *len);
 KTLS_API void ktls_hs_output_sent(struct ktls_hs *hs, size_t n);
+/*
+ * The keying-material exporter (RFC 8446 7.5), as SSL_export_keying_material
+ * does: out_len bytes for label and context (with use_context 0 the context
+ * is empty, which in TLS 1.3 is the same thing). Valid once the handshake is
+ * complete: -KTLS_E_HANDSHAKE_NOT_DONE before; -EINVAL for a label over 249
+ * bytes or out_len over 255 hash lengths.
+ */
+KTLS_API int ktls_hs_export_keying_material(const struct ktls_hs *hs, uint8_t *out, size_t out_len,
+					    const char *label, size_t label_len,
+					    const uint8_t *context, size_t context_len,
+					    int use_context);
+
+/* Client, before the first step: offers a session from the ticket callback.
+ * -EINVAL if it cannot be used here (malformed, expired, another server
+ * name, a suite not configured): the handshake is then a full one. */
+KTLS_API int ktls_hs_set_session(struct ktls_hs *hs, const uint8_t *session, size_t len);
 /* What went wrong, in words, after ktls_hs_step failed. */
 KTLS_API const char *ktls_hs_error_detail(const struct ktls_hs *hs);
 
@@ -227,6 +295,10 @@ KTLS_API uint16_t ktls_hs_sigalg(const struct ktls_hs *hs);
 KTLS_API const char *ktls_hs_alpn(const struct ktls_hs *hs);	    /* NULL if none */
 KTLS_API const char *ktls_hs_server_name(const struct ktls_hs *hs); /* server: client's SNI */
 KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
+/* 1 if the handshake resumed a session (PSK), else 0. */
+KTLS_API int ktls_hs_resumed(const struct ktls_hs *hs);
+/* The record_size_limit the peer announced (RFC 8449), 0 if none. */
+KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs);
 /* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
 
@@ -257,6 +329,8 @@ KTLS_API struct ktls_conn *ktls_conn_adopt(const struct ktls_config *cfg, int fd
 					   const uint8_t *tx_secret, uint64_t tx_seq,
 					   const uint8_t *rx_secret, uint64_t rx_seq);
 KTLS_API void ktls_conn_free(struct ktls_conn *c);
+/* Client, before ktls_handshake: the session to resume (ktls_hs_set_session). */
+KTLS_API int ktls_conn_set_session(struct ktls_conn *c, const uint8_t *session, size_t len);
 
 /*
  * Runs the handshake; 1 when complete (keys are then in the kernel where
@@ -312,6 +386,14 @@ struct ktls_conn_stats {
 	uint64_t tx_records; /* under the current key (kernel: estimated, upper bound) */
 };
 KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st);
+/* The exporter on a connection (ktls_hs_export_keying_material). An adopted
+ * connection has one once it is given the exporter master secret
+ * (hash-length bytes of its suite) by the stack that did the handshake. */
+KTLS_API int ktls_export_keying_material(const struct ktls_conn *c, uint8_t *out, size_t out_len,
+					 const char *label, size_t label_len,
+					 const uint8_t *context, size_t context_len,
+					 int use_context);
+KTLS_API int ktls_conn_set_exporter_secret(struct ktls_conn *c, const uint8_t *secret, size_t len);
 /* The handshake engine's view (suite, ALPN, ...), NULL for an adopted one. */
 KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c);
 

@@ -20,11 +20,19 @@ struct ktls_cert {
 	size_t n;
 };
 
-#define KTLS_MAX_CERTS 8
+struct ktls_ticket_keys;
+
+#define KTLS_MAX_CERTS	 8
+#define KTLS_MAX_GROUPS	 8
+#define KTLS_MAX_SIGALGS 16
+/* The default limit on a peer's handshake message: room for the largest
+ * legal ClientHello (131,396 bytes of body: every field at its syntax's
+ * maximum) and for long certificate chains. */
+#define KTLS_MAX_HS_MSG_DEFAULT (132u * 1024)
 
 struct ktls_config {
 	enum ktls_role role;
-	uint16_t suites[4], groups[3], sigalgs[6];
+	uint16_t suites[4], groups[KTLS_MAX_GROUPS], sigalgs[KTLS_MAX_SIGALGS];
 	size_t n_suites, n_groups, n_sigalgs;
 	struct ktls_cert certs[KTLS_MAX_CERTS];
 	size_t n_certs;
@@ -33,7 +41,11 @@ struct ktls_config {
 	uint8_t alpn[512]; /* encoded ProtocolNameList body */
 	size_t alpn_len;
 	uint16_t record_size_limit;
-	unsigned tickets;
+	size_t max_hs_msg;		      /* largest handshake message taken from a peer */
+	bool check_host;		      /* client: the certificate must name server_name */
+	unsigned tickets;		      /* server: NewSessionTickets to send */
+	unsigned psk_modes;		      /* KTLS_PSK_DHE_KE | KTLS_PSK_KE */
+	struct ktls_ticket_keys *ticket_keys; /* server: shared, locked, rotating */
 	ktls_ticket_cb ticket_cb;
 	void *ticket_arg;
 	ktls_keylog_cb keylog;

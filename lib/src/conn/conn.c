@@ -40,6 +40,12 @@ KTLS_API struct ktls_conn *ktls_conn_new(const struct ktls_config *cfg, int fd,
 	return c;
 }
 
+KTLS_API int ktls_conn_set_session(struct ktls_conn *c, const uint8_t *session, size_t len)
+{
+	return c->hs && c->state == C_HANDSHAKE ? ktls_hs_set_session(c->hs, session, len)
+						: -EINVAL;
+}
+
 KTLS_API void ktls_conn_free(struct ktls_conn *c)
 {
 	if (!c)
@@ -50,6 +56,7 @@ KTLS_API void ktls_conn_free(struct ktls_conn *c)
 	ktls_rec_clear(&c->wr);
 	if (c->plain)
 		OPENSSL_cleanse(c->plain, KTLS_REC_MAX_CIPHER);
+	ktls_buf_free(&c->hsbuf);
 	free(c->rbuf);
 	free(c->plain);
 	free(c->obuf);
@@ -61,11 +68,16 @@ KTLS_API void ktls_conn_free(struct ktls_conn *c)
 
 int ktls_conn_fail(struct ktls_conn *c, int err)
 {
-	if (c->state != C_FAILED) {
-		c->state = C_FAILED;
-		c->error = err;
-	}
+	/* The error before the state: whoever sees C_FAILED sees it. */
+	int none = 0;
+	atomic_compare_exchange_strong(&c->error, &none, err);
+	c->state = C_FAILED;
 	return err;
+}
+
+int ktls_conn_not_open(const struct ktls_conn *c)
+{
+	return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
 }
 
 /* Puts each direction in the kernel where it can go (see the top). */
@@ -89,16 +101,21 @@ static int go_kernel(struct ktls_conn *c)
 	if (err)
 		return err;
 	/* A key-update policy needs TX re-keys, which a stock kernel cannot
-	 * do: then TX stays in userspace, where the policy can be kept. */
+	 * do: then TX stays in userspace, where the policy can be kept. The
+	 * peer's record_size_limit (RFC 8449) binds every record we send:
+	 * without a kernel that can cap its records, TX stays here too. Our
+	 * own smaller limit is enforced on RX only in userspace. */
 	bool policy = c->cfg->ku_bytes || c->cfg->ku_records || c->cfg->ku_seconds;
-	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy)) {
+	bool tx_capped = c->wr.max_plain < KTLS_REC_MAX_PLAIN;
+	bool rx_capped = c->rd.max_plain < KTLS_REC_MAX_PLAIN;
+	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy) && !tx_capped) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_TX, c->suite, c->wr.key, c->wr.iv,
 					  c->wr.seq, false);
 		if (err)
 			return err;
 		c->tx_kernel = true;
 	}
-	if ((want & KTLS_OFFLOAD_RX) && c->kernel_rekey) {
+	if ((want & KTLS_OFFLOAD_RX) && c->kernel_rekey && !rx_capped) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_RX, c->suite, c->rd.key, c->rd.iv,
 					  c->rd.seq, false);
 		if (err)
@@ -139,7 +156,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	if (c->state == C_OPEN) {
 		/* Established: a scheduled key update happens now. */
 		pthread_mutex_lock(&c->wlock);
-		int err = ktls_conn_update_due(c) ? ktls_conn_do_key_update(c) : 0;
+		int err = ktls_conn_update_due(c) ? ktls_conn_do_key_update(c, 0) : 0;
 		pthread_mutex_unlock(&c->wlock);
 		return err ? err : 1;
 	}
@@ -151,6 +168,8 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	int err = ktls_hs_take_app_keys(c->hs, &c->rd, &c->wr);
 	if (!err) {
 		c->suite = c->rd.suite;
+		memcpy(c->exporter, c->hs->exporter, c->suite->hash_len);
+		c->has_exporter = true;
 		err = go_kernel(c);
 	}
 	free(c->io);
@@ -164,7 +183,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 KTLS_API int ktls_flush(struct ktls_conn *c)
 {
 	pthread_mutex_lock(&c->wlock);
-	int err = c->tx_kernel ? 0 : ktls_conn_tx_flush(c);
+	int err = c->tx_kernel ? 0 : ktls_conn_tx_flush(c, 0);
 	pthread_mutex_unlock(&c->wlock);
 	return err;
 }
@@ -173,6 +192,8 @@ KTLS_API int ktls_shutdown(struct ktls_conn *c)
 {
 	static const uint8_t close_notify[2] = {1, KTLS_ALERT_CLOSE_NOTIFY};
 	pthread_mutex_lock(&c->wlock);
+	/* close_notify goes out even when a KeyUpdate this kernel cannot do
+	 * is owed (tx_stuck), never after a failure. */
 	int err = c->state == C_OPEN && !c->closed ? 0 : -KTLS_E_CLOSED;
 	if (!err)
 		err = ktls_conn_send_typed(c, KTLS_CT_ALERT, close_notify, 2, 0);
@@ -204,7 +225,10 @@ KTLS_API unsigned ktls_conn_offload(const struct ktls_conn *c)
 
 KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats *st)
 {
-	*st = c->st;
+	st->bytes_sent = __atomic_load_n(&c->st.bytes_sent, __ATOMIC_RELAXED);
+	st->bytes_received = __atomic_load_n(&c->st.bytes_received, __ATOMIC_RELAXED);
+	st->key_updates_sent = __atomic_load_n(&c->st.key_updates_sent, __ATOMIC_RELAXED);
+	st->key_updates_received = __atomic_load_n(&c->st.key_updates_received, __ATOMIC_RELAXED);
 	st->tx_records =
 		c->tx_kernel ? c->key_calls + c->key_bytes / KTLS_REC_MAX_PLAIN : c->wr.seq;
 }
@@ -212,4 +236,27 @@ KTLS_API void ktls_conn_stats(const struct ktls_conn *c, struct ktls_conn_stats 
 KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c)
 {
 	return c->hs;
+}
+
+KTLS_API int ktls_conn_set_exporter_secret(struct ktls_conn *c, const uint8_t *secret, size_t len)
+{
+	if (c->state != C_OPEN || !c->suite || len != c->suite->hash_len)
+		return -EINVAL;
+	memcpy(c->exporter, secret, len);
+	c->has_exporter = true;
+	return 0;
+}
+
+KTLS_API int ktls_export_keying_material(const struct ktls_conn *c, uint8_t *out, size_t out_len,
+					 const char *label, size_t label_len,
+					 const uint8_t *context, size_t context_len,
+					 int use_context)
+{
+	if (c->state != C_OPEN || !c->has_exporter)
+		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+	if (label_len > 249 || out_len > 255 * c->suite->hash_len || (!label && label_len))
+		return -EINVAL;
+	return ktls_exporter(c->suite, c->exporter, (const uint8_t *)label, label_len,
+			     use_context ? context : NULL, use_context ? context_len : 0, out,
+			     out_len);
 }

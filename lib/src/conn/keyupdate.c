@@ -3,6 +3,7 @@
  * or at the AEAD usage limit) and the peer's, in the order the kernel
  * needs; the SSL_key_update(3)-style calls. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "conn/conn.h"
@@ -16,29 +17,26 @@ void ktls_conn_reset_usage(struct ktls_conn *c)
 	c->key_since = time(NULL);
 }
 
-/* A KeyUpdate as a record of its own under the current write key. */
-static int send_handshake_record(struct ktls_conn *c, const uint8_t *msg, size_t len)
-{
-	return ktls_conn_send_typed(c, KTLS_CT_HANDSHAKE, msg, len, 0);
-}
-
 /* One KeyUpdate out under the old key, then the next key in. */
-static int send_one_update(struct ktls_conn *c, int type)
+static int send_one_update(struct ktls_conn *c, int type, int flags)
 {
 	uint8_t msg[5] = {KTLS_HS_KEY_UPDATE, 0, 0, 1, (uint8_t)type};
-	int err = send_handshake_record(c, msg, sizeof(msg));
-	if (err == -EAGAIN)
+	int err = ktls_conn_send_typed(c, KTLS_CT_HANDSHAKE, msg, sizeof(msg), flags);
+	if (err == -EAGAIN || err == -EINTR)
 		return err; /* nothing sent; tried again at the next call */
 	if (err)
 		return ktls_conn_fail(c, err);
-	/* From here the peer expects the next key: failing now is fatal. */
+	/* From here the peer expects the next key: failing now is fatal, and
+	 * nothing more may go out (the peer could not read it). */
 	err = ktls_rec_update(&c->wr);
 	if (!err && c->tx_kernel)
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_TX, c->suite, c->wr.key, c->wr.iv, 0,
 					  true);
-	if (err)
+	if (err) {
+		c->tx_dead = true;
 		return ktls_conn_fail(c, err);
-	c->st.key_updates_sent++;
+	}
+	ktls_conn_stat_add(&c->st.key_updates_sent, 1);
 	ktls_conn_reset_usage(c);
 	return 0;
 }
@@ -54,7 +52,7 @@ bool ktls_conn_update_due(const struct ktls_conn *c)
  * application scheduled, but a request of the application's own needs an
  * update of its own after it.
  */
-int ktls_conn_do_key_update(struct ktls_conn *c)
+int ktls_conn_do_key_update(struct ktls_conn *c, int flags)
 {
 	if (c->closed) {
 		/* Nothing may follow our close_notify, an answer included. */
@@ -62,22 +60,37 @@ int ktls_conn_do_key_update(struct ktls_conn *c)
 		c->ku_pending = KTLS_KEY_UPDATE_NONE;
 		return 0;
 	}
-	if (c->tx_kernel && !c->kernel_rekey)
-		return ktls_conn_fail(c, -KTLS_E_REKEY_UNSUPPORTED);
+	if (c->tx_kernel && !c->kernel_rekey) {
+		/* Owed, and impossible here: writes say so, reads go on, and
+		 * close_notify can still go out. */
+		c->tx_stuck = true;
+		return -KTLS_E_REKEY_UNSUPPORTED;
+	}
 	while (ktls_conn_update_due(c)) {
-		int type = c->ku_answer ? KTLS_KEY_UPDATE_NOT_REQUESTED : c->ku_pending;
-		int err = send_one_update(c, type);
+		bool answer = c->ku_answer;
+		int type = answer ? KTLS_KEY_UPDATE_NOT_REQUESTED : c->ku_pending;
+		int err = send_one_update(c, type, flags);
 		if (err)
 			return err;
-		if (c->ku_answer) {
+		if (answer) {
 			c->ku_answer = false;
-			if (c->ku_pending == KTLS_KEY_UPDATE_NOT_REQUESTED)
-				c->ku_pending = KTLS_KEY_UPDATE_NONE;
+			int plain = KTLS_KEY_UPDATE_NOT_REQUESTED;
+			atomic_compare_exchange_strong(&c->ku_pending, &plain,
+						       KTLS_KEY_UPDATE_NONE);
 		} else {
-			c->ku_pending = KTLS_KEY_UPDATE_NONE;
+			/* An application request raised meanwhile stays owed. */
+			atomic_compare_exchange_strong(&c->ku_pending, &type, KTLS_KEY_UPDATE_NONE);
 		}
 	}
 	return 0;
+}
+
+void ktls_conn_try_owed(struct ktls_conn *c)
+{
+	if (c->state != C_OPEN || !ktls_conn_update_due(c) || pthread_mutex_trylock(&c->wlock))
+		return;
+	(void)ktls_conn_do_key_update(c, MSG_DONTWAIT);
+	pthread_mutex_unlock(&c->wlock);
 }
 
 /* Whether the current TX key has done its share (policy or AEAD limit). */
@@ -111,12 +124,12 @@ static bool key_used_up(struct ktls_conn *c)
 int ktls_conn_tx_prepare(struct ktls_conn *c)
 {
 	if (c->state != C_OPEN)
-		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+		return ktls_conn_not_open(c);
 	if (c->closed)
 		return -EPIPE;
 	if (!ktls_conn_update_due(c) && key_used_up(c))
 		c->ku_pending = KTLS_KEY_UPDATE_NOT_REQUESTED;
-	return ktls_conn_update_due(c) ? ktls_conn_do_key_update(c) : 0;
+	return ktls_conn_update_due(c) ? ktls_conn_do_key_update(c, 0) : 0;
 }
 
 /* A peer's KeyUpdate: next read key now; answer later if asked. */
@@ -128,14 +141,11 @@ int ktls_conn_on_peer_key_update(struct ktls_conn *c, int requested)
 					  true);
 	if (err)
 		return ktls_conn_fail(c, err);
-	c->st.key_updates_received++;
-	if (requested) {
-		/* Answered before our next application data (4.6.3); one
-		 * answer covers several requests. */
-		pthread_mutex_lock(&c->wlock);
+	ktls_conn_stat_add(&c->st.key_updates_received, 1);
+	/* Answered before our next application data (4.6.3); one answer
+	 * covers several requests. The write side sends it. */
+	if (requested)
 		c->ku_answer = true;
-		pthread_mutex_unlock(&c->wlock);
-	}
 	return 0;
 }
 
@@ -144,18 +154,17 @@ KTLS_API int ktls_key_update(struct ktls_conn *c, int type)
 	if (type != KTLS_KEY_UPDATE_NOT_REQUESTED && type != KTLS_KEY_UPDATE_REQUESTED)
 		return -EINVAL;
 	if (c->state != C_OPEN)
-		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+		return ktls_conn_not_open(c);
 	if (!c->suite)
 		return -KTLS_E_NOT_TLS13;
 	if (c->tx_kernel && !c->kernel_rekey)
 		return -KTLS_E_REKEY_UNSUPPORTED;
 	if (c->closed)
 		return -KTLS_E_CLOSED;
-	pthread_mutex_lock(&c->wlock);
 	/* A request for the peer to update as well wins over a plain one. */
-	if (c->ku_pending < type)
-		c->ku_pending = type;
-	pthread_mutex_unlock(&c->wlock);
+	int cur = c->ku_pending;
+	while (cur < type && !atomic_compare_exchange_weak(&c->ku_pending, &cur, type))
+		;
 	return 0;
 }
 

@@ -14,36 +14,129 @@
 #include "kernel/kernel.h"
 #include "kernel/socket.h"
 
+static int fail_with(struct ktls_conn *c, int alert)
+{
+	return ktls_conn_fail(c, KTLS_ALERT_ERR(alert));
+}
+
+/*
+ * The kernel pauses reception after any handshake record whose first byte
+ * is 24 (it takes it for a KeyUpdate) until a new RX key is set. A record
+ * that is only part of a KeyUpdate, or a later fragment of another message
+ * that happens to start with 24, pauses it for nothing: the current key
+ * goes in again at the kernel's own sequence number, and reading goes on.
+ */
+static int resume_rx(struct ktls_conn *c)
+{
+	uint64_t seq;
+	int err = ktls_kernel_get_seq(c->fd, KTLS_DIR_RX, c->suite, &seq);
+	if (!err)
+		err = ktls_kernel_set_key(c->fd, KTLS_DIR_RX, c->suite, c->rd.key, c->rd.iv, seq,
+					  true);
+	return err ? ktls_conn_fail(c, err) : 0;
+}
+
+/* A handshake record after the handshake: its bytes join any message
+ * begun in earlier records, and every whole message is handled. */
+static int on_handshake_record(struct ktls_conn *c, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	ktls_buf_put(&c->hsbuf, p, n);
+	if (c->hsbuf.bad)
+		return ktls_conn_fail(c, -ENOMEM);
+	int key_update = -1;
+	while (c->hsbuf.len >= 4) {
+		struct ktls_rd r = ktls_rd_make(c->hsbuf.base, c->hsbuf.len);
+		uint8_t type = ktls_rd_u8(&r);
+		uint32_t len = ktls_rd_u24(&r);
+		if (len > c->cfg->max_hs_msg)
+			return fail_with(c, KTLS_ALERT_DECODE_ERROR);
+		const uint8_t *body = ktls_rd_bytes(&r, len);
+		if (!body)
+			break; /* the rest comes in later records */
+		/* A KeyUpdate changes the keys: nothing of the same record may
+		 * follow it, being sealed under the old key (5.1). */
+		if (key_update >= 0)
+			return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		const char *why;
+		int err = ktls_post_handshake_message(c->cfg, c->hs, type, body, len, &key_update,
+						      &why);
+		if (err)
+			return ktls_conn_fail(c, err);
+		ktls_buf_consume(&c->hsbuf, 4 + len);
+	}
+	if (key_update >= 0 && c->hsbuf.len)
+		return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	if (!c->hsbuf.len)
+		ktls_buf_free(&c->hsbuf); /* no memory held between messages */
+	if (key_update >= 0)
+		return ktls_conn_on_peer_key_update(c, key_update);
+	if (c->rx_kernel && p[0] == KTLS_HS_KEY_UPDATE)
+		return resume_rx(c);
+	return 0;
+}
+
 /* A non-data record from the peer. 0: handled, read on; 1: close_notify. */
 static int on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_t n)
 {
-	if (type == KTLS_CT_ALERT) {
-		if (n != 2)
-			return ktls_conn_fail(c, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR));
-		if (p[1] == KTLS_ALERT_CLOSE_NOTIFY) {
-			c->peer_closed = true;
-			return 1;
-		}
-		return ktls_conn_fail(c, -(KTLS_E_ALERT_RECEIVED + p[1]));
-	}
-	if (type != KTLS_CT_HANDSHAKE)
-		return ktls_conn_fail(c, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
-	int ku;
+	if (type == KTLS_CT_HANDSHAKE)
+		return on_handshake_record(c, p, n);
+	/* No other record may come between the fragments of a message. */
+	if (c->hsbuf.len || type != KTLS_CT_ALERT)
+		return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	int desc;
 	const char *why;
-	int err = ktls_post_handshake(c->cfg, p, n, &ku, &why);
+	int err = ktls_alert_decode(p, n, &desc, &why);
 	if (err)
 		return ktls_conn_fail(c, err);
-	return ku >= 0 ? ktls_conn_on_peer_key_update(c, ku) : 0;
+	if (desc == KTLS_ALERT_USER_CANCELED) {
+		/* A warning that close_notify follows (6.1). */
+		c->peer_canceled = true;
+		return 0;
+	}
+	if (desc == KTLS_ALERT_CLOSE_NOTIFY) {
+		c->peer_closed = true;
+		return 1;
+	}
+	return ktls_conn_fail(c, -(KTLS_E_ALERT_RECEIVED + desc));
 }
 
-/* Sends the alert for a protocol error we found, best effort. */
+/* Application data from the peer: not in the middle of a handshake
+ * message (5.1). */
+static int on_data(struct ktls_conn *c)
+{
+	return c->hsbuf.len ? fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE) : 0;
+}
+
+/* Sends the alert for a protocol error we found, best effort: never from
+ * under a writer blocked in send(), never blocking, and never after a
+ * failed re-key (the peer could not read it). */
 static void send_alert(struct ktls_conn *c, int err)
 {
 	int a = ktls_error_alert(err);
-	if (a < 0)
+	if (a < 0 || c->tx_dead || atomic_exchange(&c->alert_sent, true) ||
+	    pthread_mutex_trylock(&c->wlock))
 		return;
 	uint8_t msg[2] = {2, (uint8_t)a};
 	(void)ktls_conn_send_typed(c, KTLS_CT_ALERT, msg, 2, MSG_DONTWAIT);
+	pthread_mutex_unlock(&c->wlock);
+}
+
+/* The kernel's errors on RX, as the library names them. */
+static int rx_kernel_error(struct ktls_conn *c, int e)
+{
+	switch (e) {
+	case EBADMSG: /* a record failed to authenticate: the socket is dead */
+		return ktls_conn_fail(c, -KTLS_E_BAD_RECORD_MAC);
+	case EMSGSIZE: /* a record longer than the protocol allows */
+		return ktls_conn_fail(c, -KTLS_E_RECORD_OVERFLOW);
+	case EAGAIN:
+	case EINTR:
+		return -e;
+	default:
+		return ktls_conn_fail(c, -e);
+	}
 }
 
 /* Kernel RX: one recvmsg; control records are handled here. */
@@ -71,7 +164,7 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 				   .msg_controllen = sizeof(cbuf)};
 		ssize_t n = recvmsg(c->fd, &m, 0);
 		if (n < 0)
-			return errno == EBADMSG ? ktls_conn_fail(c, -EBADMSG) : -errno;
+			return rx_kernel_error(c, errno);
 		/* The record type comes with every record; 0 bytes without one
 		 * is the end of the stream, with one an empty record. */
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
@@ -80,17 +173,19 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 		if (n == 0 && !typed)
 			return ktls_conn_fail(c, -KTLS_E_TRUNCATED);
 		uint8_t type = typed ? *CMSG_DATA(cm) : KTLS_CT_APPLICATION_DATA;
-		if (type == KTLS_CT_APPLICATION_DATA && n == 0)
-			continue; /* an empty data record: nothing to return */
 		if (type == KTLS_CT_APPLICATION_DATA) {
+			int err = on_data(c);
+			if (err)
+				return err;
+			if (n == 0)
+				continue; /* an empty data record: nothing to return */
 			if (direct)
 				return n;
 			c->poff = 0;
 			c->plen = (size_t)n;
 			continue;
 		}
-		const uint8_t *p = (const uint8_t *)iov.iov_base;
-		int r = on_control(c, type, p, (size_t)n);
+		int r = on_control(c, type, (const uint8_t *)iov.iov_base, (size_t)n);
 		if (r)
 			return r == 1 ? 0 : r;
 	}
@@ -120,7 +215,9 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 					: KTLS_REC_HDR + ((size_t)c->rbuf[3] << 8 | c->rbuf[4]);
 			ssize_t r = recv(c->fd, c->rbuf + c->rhave, want - c->rhave, 0);
 			if (r < 0)
-				return -errno;
+				return errno == EAGAIN || errno == EINTR
+					       ? -errno
+					       : ktls_conn_fail(c, -errno);
 			if (r == 0) /* the end of the stream, before close_notify */
 				return ktls_conn_fail(c, -KTLS_E_TRUNCATED);
 			c->rhave += (size_t)r;
@@ -132,10 +229,10 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		c->rhave = 0; /* one record at a time: nothing follows it */
 		if (n < 0)
 			return ktls_conn_fail(c, (int)n);
-		c->st.bytes_received += type == KTLS_CT_APPLICATION_DATA ? (uint64_t)n : 0;
-		if (type == KTLS_CT_APPLICATION_DATA && n == 0)
-			continue;
 		if (type == KTLS_CT_APPLICATION_DATA) {
+			int err = on_data(c);
+			if (err)
+				return err;
 			c->poff = 0;
 			c->plen = (size_t)n;
 			continue;
@@ -146,34 +243,39 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 	}
 }
 
-KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
+/* Before and after a read: what the reader owes the write side. */
+static long read_done(struct ktls_conn *c, long n)
+{
+	if (n > 0)
+		ktls_conn_stat_add(&c->st.bytes_received, (uint64_t)n);
+	if (n < 0 && c->state == C_FAILED)
+		send_alert(c, (int)n); /* a protocol error we found gets its alert */
+	else
+		ktls_conn_try_owed(c);
+	return n;
+}
+
+static long read_start(struct ktls_conn *c)
 {
 	if (c->state != C_OPEN)
-		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
+		return ktls_conn_not_open(c);
 	if (c->peer_closed)
 		return 0;
 	/* A key update the application scheduled goes out at the next I/O
-	 * call, reads included (SSL_key_update(3)). */
-	if (ktls_conn_update_due(c)) {
-		pthread_mutex_lock(&c->wlock);
-		int err = ktls_conn_update_due(c) ? ktls_conn_do_key_update(c) : 0;
-		pthread_mutex_unlock(&c->wlock);
-		if (err && err != -EAGAIN)
-			return err;
-	}
+	 * call, reads included (SSL_key_update(3)), if that needs no wait. */
+	ktls_conn_try_owed(c);
+	return c->state == C_OPEN ? 1 : ktls_conn_not_open(c);
+}
+
+KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
+{
+	long n = read_start(c);
+	if (n <= 0)
+		return n;
 	pthread_mutex_lock(&c->rlock);
-	long n = c->rx_kernel ? rx_kernel(c, buf, len) : rx_user(c, buf, len);
-	if (n > 0 && c->rx_kernel)
-		c->st.bytes_received += (uint64_t)n;
+	n = c->rx_kernel ? rx_kernel(c, buf, len) : rx_user(c, buf, len);
 	pthread_mutex_unlock(&c->rlock);
-	if (n < 0 && c->state == C_FAILED && !c->alert_sent) {
-		/* A protocol error we found gets its alert, on either path. */
-		c->alert_sent = true;
-		pthread_mutex_lock(&c->wlock);
-		send_alert(c, (int)n);
-		pthread_mutex_unlock(&c->wlock);
-	}
-	return n;
+	return read_done(c, n);
 }
 
 /* Copies plaintext we hold (or read in userspace) into a pipe. */
@@ -193,12 +295,10 @@ static long to_pipe(struct ktls_conn *c, int pipe_fd, size_t len)
 
 KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags)
 {
-	if (c->state != C_OPEN)
-		return c->state == C_FAILED ? c->error : -KTLS_E_HANDSHAKE_NOT_DONE;
-	if (c->peer_closed)
-		return 0;
+	long n = read_start(c);
+	if (n <= 0)
+		return n;
 	pthread_mutex_lock(&c->rlock);
-	long n;
 	for (;;) {
 		if (!c->rx_kernel || c->plen) {
 			n = to_pipe(c, pipe_fd, len);
@@ -208,7 +308,7 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 		if (n > 0 || (n == 0 && !len))
 			break;
 		if (n < 0 && errno != EINVAL) {
-			n = -errno;
+			n = rx_kernel_error(c, errno);
 			break;
 		}
 		/* A non-data record is next (EINVAL: splice will not take it),
@@ -218,8 +318,6 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 		if (n != 0 || c->peer_closed || c->state == C_FAILED)
 			break;
 	}
-	if (n > 0)
-		c->st.bytes_received += (uint64_t)n;
 	pthread_mutex_unlock(&c->rlock);
-	return n;
+	return read_done(c, n);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Peer certificate verification on libcrypto's X509 machinery. */
+#include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
 #include "crypto/crypto.h"
@@ -80,4 +81,74 @@ out:
 	X509_STORE_CTX_free(ctx);
 	sk_X509_pop_free(chain, X509_free);
 	return err;
+}
+
+/* The TLS scheme (RFC 8446 4.2.3, legacy ones included) a certificate is
+ * signed with, or 0 if it has none. An RSA-PSS signature is named as the
+ * rsae scheme; pss_ones says the pss scheme would do as well. */
+static uint16_t cert_scheme(X509 *x, bool *pss)
+{
+	int md = 0, pk = 0;
+	*pss = false;
+	if (!X509_get_signature_info(x, &md, &pk, NULL, NULL))
+		return 0;
+	int hash = md == NID_sha1     ? 2
+		   : md == NID_sha256 ? 4
+		   : md == NID_sha384 ? 5
+		   : md == NID_sha512 ? 6
+				      : 0;
+	switch (pk) {
+	case NID_rsaEncryption:
+		return hash ? (uint16_t)(hash << 8 | 0x01) : 0;
+	case NID_X9_62_id_ecPublicKey:
+		return hash ? (uint16_t)(hash << 8 | 0x03) : 0;
+	case NID_rsassaPss:
+		*pss = true;
+		return hash >= 4 ? (uint16_t)(0x0800 | (hash - 4 + 4)) : 0;
+	case NID_ED25519:
+		return KTLS_SIG_ED25519;
+	case NID_ED448:
+		return KTLS_SIG_ED448;
+	default:
+		return 0;
+	}
+}
+
+static bool listed(const uint16_t *list, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+bool ktls_cert_sig_known(uint16_t scheme)
+{
+	switch (scheme) {
+	case 0x0201: /* rsa_pkcs1_sha1 */
+	case 0x0203: /* ecdsa_sha1 */
+	case 0x0401: /* rsa_pkcs1_sha256 */
+	case 0x0501: /* rsa_pkcs1_sha384 */
+	case 0x0601: /* rsa_pkcs1_sha512 */
+		return true;
+	default:
+		return ktls_sig_supported(scheme);
+	}
+}
+
+bool ktls_chain_signed_with(STACK_OF(X509) * chain, const uint16_t *list, size_t n)
+{
+	/* Every certificate we send, but a self-signed last one (a trust
+	 * anchor the peer checks by itself). */
+	int count = sk_X509_num(chain);
+	for (int i = 0; i < count; i++) {
+		X509 *x = sk_X509_value(chain, i);
+		if (i == count - 1 && i > 0 && X509_check_issued(x, x) == X509_V_OK)
+			break;
+		bool pss;
+		uint16_t s = cert_scheme(x, &pss);
+		if (!s || !(listed(list, n, s) || (pss && listed(list, n, (uint16_t)(s + 5)))))
+			return false;
+	}
+	return true;
 }

@@ -23,15 +23,30 @@ void ktls_transcript_free(struct ktls_transcript *t);
 int ktls_transcript_add(struct ktls_transcript *t, const uint8_t *msg, size_t len);
 int ktls_transcript_set_suite(struct ktls_transcript *t, const struct ktls_suite *s);
 int ktls_transcript_hash(const struct ktls_transcript *t, uint8_t *out);
+/* The hash of the transcript so far and extra, which is not added (a PSK
+ * binder's truncated ClientHello). s gives the hash while the transcript
+ * has none yet; once it has, s must use the same hash. */
+int ktls_transcript_peek(const struct ktls_transcript *t, const struct ktls_suite *s,
+			 const uint8_t *extra, size_t len, uint8_t *out);
 /* HelloRetryRequest: replaces ClientHello1 by message_hash (4.4.1). */
 int ktls_transcript_hrr(struct ktls_transcript *t);
 
-/* Key exchange for one named group. */
+/* Key exchange for one named group (kex.c). */
+struct ktls_kex_key;
 bool ktls_kex_supported(uint16_t group);
-int ktls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *pub, size_t *pub_len);
-int ktls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
-		    uint8_t *secret, size_t *secret_len);
-#define KTLS_KEX_MAX_PUB    133
+bool ktls_kex_is_hybrid(uint16_t group);
+/* Client: a key, and the share to send. */
+int ktls_kex_keygen(uint16_t group, struct ktls_kex_key **key);
+uint16_t ktls_kex_key_group(const struct ktls_kex_key *key);
+struct ktls_bytes ktls_kex_key_share(const struct ktls_kex_key *key);
+/* Client: the shared secret from the server's share. */
+int ktls_kex_finish(struct ktls_kex_key *key, const uint8_t *peer, size_t peer_len, uint8_t *secret,
+		    size_t *secret_len);
+void ktls_kex_key_free(struct ktls_kex_key *key);
+/* Server: its share and the shared secret, from the client's share. */
+int ktls_kex_respond(uint16_t group, const uint8_t *peer, size_t peer_len, uint8_t *pub,
+		     size_t *pub_len, uint8_t *secret, size_t *secret_len);
+#define KTLS_KEX_MAX_PUB    (1184 + 32) /* X25519MLKEM768's client share */
 #define KTLS_KEX_MAX_SECRET 66
 
 /* Signature schemes. */
@@ -45,6 +60,13 @@ int ktls_sig_sign(uint16_t scheme, EVP_PKEY *key, const uint8_t *tbs, size_t len
 int ktls_sig_verify(uint16_t scheme, EVP_PKEY *key, const uint8_t *tbs, size_t len,
 		    const uint8_t *sig, size_t sig_len);
 #define KTLS_SIG_CONTENT_MAX (64 + 34 + 48)
+
+/* Schemes a certificate may be signed with that we can name (those we
+ * sign with, and the legacy RSA PKCS#1 and SHA-1 ones). */
+bool ktls_cert_sig_known(uint16_t scheme);
+/* Whether each certificate of chain is signed with a scheme of list
+ * (signature_algorithms_cert, 4.2.3). */
+bool ktls_chain_signed_with(STACK_OF(X509) * chain, const uint16_t *list, size_t n);
 
 /*
  * Verifies a peer's chain (DER, leaf first) against store, and against host

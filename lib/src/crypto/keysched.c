@@ -42,8 +42,15 @@ int ktls_hkdf_extract(const struct ktls_suite *s, const uint8_t *salt, size_t sa
 int ktls_hkdf_expand_label(const struct ktls_suite *s, const uint8_t *secret, const char *label,
 			   const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
 {
+	return ktls_hkdf_expand_label_n(s, secret, (const uint8_t *)label, strlen(label), ctx,
+					ctx_len, out, out_len);
+}
+
+int ktls_hkdf_expand_label_n(const struct ktls_suite *s, const uint8_t *secret,
+			     const uint8_t *label, size_t label_len, const uint8_t *ctx,
+			     size_t ctx_len, uint8_t *out, size_t out_len)
+{
 	static const char prefix[] = "tls13 ";
-	size_t label_len = strlen(label);
 	uint8_t info[2 + 1 + 255 + 1 + 255];
 	size_t full = sizeof(prefix) - 1 + label_len;
 
@@ -140,4 +147,47 @@ int ktls_keysched_advance(struct ktls_keysched *ks, const uint8_t *ikm, size_t i
 void ktls_keysched_wipe(struct ktls_keysched *ks)
 {
 	OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+int ktls_exporter(const struct ktls_suite *s, const uint8_t *exporter_master, const uint8_t *label,
+		  size_t label_len, const uint8_t *context, size_t context_len, uint8_t *out,
+		  size_t out_len)
+{
+	/* TLS-Exporter (RFC 8446 7.5): Derive-Secret(exporter master, label,
+	 * "") then HKDF-Expand-Label(that, "exporter", Hash(context), L). */
+	uint8_t empty[KTLS_MAX_HASH], ctx_hash[KTLS_MAX_HASH], derived[KTLS_MAX_HASH];
+	int err = ktls_hash(s, "", 0, empty);
+	if (!err)
+		err = ktls_hash(s, context ? (const void *)context : "", context_len, ctx_hash);
+	if (!err)
+		err = ktls_hkdf_expand_label_n(s, exporter_master, label, label_len, empty,
+					       s->hash_len, derived, s->hash_len);
+	if (!err)
+		err = ktls_hkdf_expand_label(s, derived, "exporter", ctx_hash, s->hash_len, out,
+					     out_len);
+	OPENSSL_cleanse(derived, sizeof(derived));
+	return err;
+}
+
+int ktls_psk_binder(const struct ktls_suite *s, const uint8_t *psk, size_t psk_len,
+		    const uint8_t *thash, uint8_t *out)
+{
+	/* RFC 8446 4.2.11.2 and 7.1: binder_key = Derive-Secret(early secret,
+	 * "res binder", ""), then a Finished-style HMAC over the truncated
+	 * ClientHello's transcript hash. */
+	struct ktls_keysched ks;
+	uint8_t empty[KTLS_MAX_HASH], binder_key[KTLS_MAX_HASH], fkey[KTLS_MAX_HASH];
+	int err = ktls_keysched_init(&ks, s, psk, psk_len);
+	if (!err)
+		err = ktls_hash(s, "", 0, empty);
+	if (!err)
+		err = ktls_derive_secret(s, ks.secret, "res binder", empty, binder_key);
+	if (!err)
+		err = ktls_hkdf_expand_label(s, binder_key, "finished", NULL, 0, fkey, s->hash_len);
+	if (!err)
+		err = ktls_hmac(s, fkey, s->hash_len, thash, s->hash_len, out);
+	ktls_keysched_wipe(&ks);
+	OPENSSL_cleanse(binder_key, sizeof(binder_key));
+	OPENSSL_cleanse(fkey, sizeof(fkey));
+	return err;
 }

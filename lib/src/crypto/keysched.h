@@ -11,6 +11,10 @@ int ktls_hkdf_extract(const struct ktls_suite *s, const uint8_t *salt, size_t sa
 /* HKDF-Expand-Label(secret, label, context, out_len); label without "tls13 ". */
 int ktls_hkdf_expand_label(const struct ktls_suite *s, const uint8_t *secret, const char *label,
 			   const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len);
+/* The same with a label of any bytes (the exporter's). */
+int ktls_hkdf_expand_label_n(const struct ktls_suite *s, const uint8_t *secret,
+			     const uint8_t *label, size_t label_len, const uint8_t *ctx,
+			     size_t ctx_len, uint8_t *out, size_t out_len);
 /* Derive-Secret with a transcript hash already computed (hash_len bytes). */
 int ktls_derive_secret(const struct ktls_suite *s, const uint8_t *secret, const char *label,
 		       const uint8_t *thash, uint8_t *out);
@@ -41,5 +45,15 @@ int ktls_keysched_init(struct ktls_keysched *ks, const struct ktls_suite *s, con
 /* Next stage with input keying material ikm (NULL: zeros, for the master secret). */
 int ktls_keysched_advance(struct ktls_keysched *ks, const uint8_t *ikm, size_t ikm_len);
 void ktls_keysched_wipe(struct ktls_keysched *ks);
+
+/* TLS-Exporter(label, context, out_len) from the exporter master secret
+ * (RFC 8446 7.5); an absent context is an empty one. */
+int ktls_exporter(const struct ktls_suite *s, const uint8_t *exporter_master, const uint8_t *label,
+		  size_t label_len, const uint8_t *context, size_t context_len, uint8_t *out,
+		  size_t out_len);
+/* A PSK binder over thash, the transcript hash through the truncated
+ * ClientHello (RFC 8446 4.2.11.2), for a resumption PSK. */
+int ktls_psk_binder(const struct ktls_suite *s, const uint8_t *psk, size_t psk_len,
+		    const uint8_t *thash, uint8_t *out);
 
 #endif

@@ -12,20 +12,30 @@ static const char *md_of(uint16_t scheme)
 	switch (scheme) {
 	case KTLS_SIG_ECDSA_SECP256R1_SHA256:
 	case KTLS_SIG_RSA_PSS_RSAE_SHA256:
+	case KTLS_SIG_RSA_PSS_PSS_SHA256:
 		return "SHA256";
 	case KTLS_SIG_ECDSA_SECP384R1_SHA384:
 	case KTLS_SIG_RSA_PSS_RSAE_SHA384:
+	case KTLS_SIG_RSA_PSS_PSS_SHA384:
 		return "SHA384";
+	case KTLS_SIG_ECDSA_SECP521R1_SHA512:
 	case KTLS_SIG_RSA_PSS_RSAE_SHA512:
+	case KTLS_SIG_RSA_PSS_PSS_SHA512:
 		return "SHA512";
 	default:
-		return NULL; /* Ed25519 hashes internally */
+		return NULL; /* EdDSA hashes internally */
 	}
+}
+
+static bool is_rsa_pss(uint16_t scheme)
+{
+	return (scheme >= KTLS_SIG_RSA_PSS_RSAE_SHA256 && scheme <= KTLS_SIG_RSA_PSS_RSAE_SHA512) ||
+	       (scheme >= KTLS_SIG_RSA_PSS_PSS_SHA256 && scheme <= KTLS_SIG_RSA_PSS_PSS_SHA512);
 }
 
 bool ktls_sig_supported(uint16_t scheme)
 {
-	return md_of(scheme) || scheme == KTLS_SIG_ED25519;
+	return md_of(scheme) || scheme == KTLS_SIG_ED25519 || scheme == KTLS_SIG_ED448;
 }
 
 bool ktls_sig_key_matches(uint16_t scheme, EVP_PKEY *key)
@@ -34,19 +44,29 @@ bool ktls_sig_key_matches(uint16_t scheme, EVP_PKEY *key)
 	switch (scheme) {
 	case KTLS_SIG_ED25519:
 		return EVP_PKEY_is_a(key, "ED25519");
+	case KTLS_SIG_ED448:
+		return EVP_PKEY_is_a(key, "ED448");
+	/* rsae: a key of rsaEncryption; pss: one of RSASSA-PSS (4.2.3). */
 	case KTLS_SIG_RSA_PSS_RSAE_SHA256:
 	case KTLS_SIG_RSA_PSS_RSAE_SHA384:
 	case KTLS_SIG_RSA_PSS_RSAE_SHA512:
-		return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
+		return EVP_PKEY_is_a(key, "RSA") && !EVP_PKEY_is_a(key, "RSA-PSS") &&
+		       EVP_PKEY_get_bits(key) >= 2048;
+	case KTLS_SIG_RSA_PSS_PSS_SHA256:
+	case KTLS_SIG_RSA_PSS_PSS_SHA384:
+	case KTLS_SIG_RSA_PSS_PSS_SHA512:
+		return EVP_PKEY_is_a(key, "RSA-PSS") && EVP_PKEY_get_bits(key) >= 2048;
 	case KTLS_SIG_ECDSA_SECP256R1_SHA256:
 	case KTLS_SIG_ECDSA_SECP384R1_SHA384:
+	case KTLS_SIG_ECDSA_SECP521R1_SHA512:
 		/* In TLS 1.3 the curve is part of the scheme (4.2.3). */
 		if (!EVP_PKEY_is_a(key, "EC") ||
 		    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
 						    sizeof(group), NULL))
 			return false;
-		return !strcmp(group, scheme == KTLS_SIG_ECDSA_SECP256R1_SHA256 ? "prime256v1"
-										: "secp384r1");
+		return !strcmp(group, scheme == KTLS_SIG_ECDSA_SECP256R1_SHA256	  ? "prime256v1"
+				      : scheme == KTLS_SIG_ECDSA_SECP384R1_SHA384 ? "secp384r1"
+										  : "secp521r1");
 	default:
 		return false;
 	}
@@ -69,7 +89,7 @@ static EVP_MD_CTX *setup(uint16_t scheme, EVP_PKEY *key, int sign)
 	int ok = md &&
 		 (sign ? EVP_DigestSignInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key, NULL)
 		       : EVP_DigestVerifyInit_ex(md, &pctx, md_of(scheme), NULL, NULL, key, NULL));
-	if (ok && md_of(scheme) && EVP_PKEY_is_a(key, "RSA"))
+	if (ok && is_rsa_pss(scheme))
 		/* RSASSA-PSS with salt length equal to the digest (4.2.3). */
 		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;

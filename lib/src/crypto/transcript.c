@@ -67,3 +67,21 @@ int ktls_transcript_hrr(struct ktls_transcript *t)
 		return -KTLS_E_CRYPTO;
 	return ktls_transcript_add(t, msg, 4 + n);
 }
+
+int ktls_transcript_peek(const struct ktls_transcript *t, const struct ktls_suite *s,
+			 const uint8_t *extra, size_t len, uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	int ok = ctx != NULL;
+	if (ok && t->suite)
+		ok = EVP_MD_CTX_copy_ex(ctx, t->ctx);
+	else if (ok)
+		ok = EVP_DigestInit_ex(ctx, s->md, NULL) &&
+		     EVP_DigestUpdate(ctx, t->pending.base ? t->pending.base : (const uint8_t *)"",
+				      t->pending.len);
+	ok = ok && EVP_DigestUpdate(ctx, extra, len) && EVP_DigestFinal_ex(ctx, out, &n) &&
+	     n == s->hash_len;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -KTLS_E_CRYPTO;
+}

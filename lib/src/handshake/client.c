@@ -2,6 +2,7 @@
 /* The client's handshake (RFC 8446 2, 4): ClientHello out, then one state
  * per message the server sends. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
@@ -19,14 +20,29 @@ static bool is_ip_literal(const char *name)
 static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 {
 	const struct ktls_config *c = hs->cfg;
-	uint8_t pub[KTLS_KEX_MAX_PUB];
-	size_t pub_len;
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
-	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, &pub_len);
+	/* A HelloRetryRequest that names no group (a cookie alone) keeps the
+	 * share we sent: the second ClientHello changes only what the HRR
+	 * asks for (4.1.2). */
+	int err = 0;
+	if (!hs->kex[0]) {
+		err = ktls_kex_keygen(hs->group, &hs->kex[0]);
+		/* Beside a hybrid, a share of our first classical group, for
+		 * servers without the KEM (as OpenSSL 3.5 sends); not after an
+		 * HRR, which names the one group it wants. */
+		for (size_t i = 0; !err && !hs->did_hrr && ktls_kex_is_hybrid(hs->group) &&
+				   i < c->n_groups && !hs->kex[1];
+		     i++)
+			if (!ktls_kex_is_hybrid(c->groups[i]))
+				err = ktls_kex_keygen(c->groups[i], &hs->kex[1]);
+	}
 	if (err)
 		return err;
-	struct ktls_share share = {hs->group, {pub, pub_len}};
+	struct ktls_share shares[2];
+	size_t n_shares = 0;
+	for (int i = 0; i < 2; i++)
+		if (hs->kex[i])
+			shares[n_shares++] = (struct ktls_share){ktls_kex_key_group(hs->kex[i]),
+								 ktls_kex_key_share(hs->kex[i])};
 	/* SNI carries host names only, never address literals (RFC 6066 3). */
 	hs->sent_sni = hs->server_name && !is_ip_literal(hs->server_name);
 	struct ktls_client_hello_params p = {
@@ -37,8 +53,8 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.n_suites = c->n_suites,
 		.groups = c->groups,
 		.n_groups = c->n_groups,
-		.shares = &share,
-		.n_shares = 1,
+		.shares = shares,
+		.n_shares = n_shares,
 		.sigalgs = c->sigalgs,
 		.n_sigalgs = c->n_sigalgs,
 		.sni = hs->sent_sni ? hs->server_name : NULL,
@@ -46,17 +62,26 @@ static int send_client_hello(struct ktls_hs *hs, struct ktls_bytes cookie)
 		.alpn_len = c->alpn_len,
 		.record_size_limit = c->record_size_limit,
 		.cookie = cookie,
+		.extra = hs->test_extra_ext,
 	};
+	ktls_hs_client_psk_params(hs, &p);
 	struct ktls_buf m;
 	ktls_buf_init(&m);
 	ktls_client_hello_encode(&m, &p);
-	err = ktls_hs_send(hs, &m);
+	err = m.bad ? -ENOMEM : ktls_hs_client_bind(hs, &m);
+	if (!err)
+		err = ktls_hs_send(hs, &m);
 	ktls_buf_free(&m);
 	return err ? err : ktls_hs_flush(hs);
 }
 
 int ktls_hs_client_start(struct ktls_hs *hs)
 {
+	/* Verifying a certificate means verifying it names someone. */
+	if (hs->cfg->verify != KTLS_VERIFY_NONE && hs->cfg->check_host && !hs->server_name)
+		return ktls_hs_fail(hs, -EINVAL,
+				    "no server name to check the certificate against: give one, "
+				    "or choose KTLS_VERIFY_NONE or ktls_config_set_check_host(0)");
 	/* A random legacy_session_id turns on middlebox compatibility mode. */
 	hs->session_id_len = 32;
 	if (RAND_bytes(hs->client_random, KTLS_RANDOM_LEN) != 1 ||
@@ -99,13 +124,28 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (sh.hrr) {
 		if (hs->did_hrr)
 			return FAIL(hs, KTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-		if (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group)
+		if (sh.has_share &&
+		    (!offered(c->groups, c->n_groups, sh.group) || sh.group == hs->group ||
+		     (hs->kex[1] && sh.group == ktls_kex_key_group(hs->kex[1]))))
 			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 				    "HelloRetryRequest asks for group %#06x, which it cannot",
 				    sh.group);
+		if (!sh.has_share && !sh.cookie.len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "HelloRetryRequest that would change nothing");
 		hs->suite = ktls_suite_get(sh.suite);
 		hs->did_hrr = true;
-		hs->group = sh.group;
+		/* A session of another hash cannot be offered again (4.1.4). */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (ps && ps->hash_len != hs->suite->hash_len)
+			ktls_session_clear(&hs->session);
+		if (sh.has_share) {
+			ktls_kex_key_free(hs->kex[0]);
+			ktls_kex_key_free(hs->kex[1]);
+			hs->kex[0] = hs->kex[1] = NULL;
+			hs->group = sh.group;
+		}
 		/* ClientHello1 becomes message_hash, then HRR joins (4.4.1). */
 		if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)) ||
 		    (err = ktls_transcript_hrr(&hs->th)) ||
@@ -115,9 +155,36 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return send_client_hello(hs, sh.cookie);
 	}
 
-	if (sh.group != hs->group)
+	if (sh.has_psk) {
+		/* Resumed: the one session we offered, with its hash; without a
+		 * share only if we offered psk_ke. */
+		const struct ktls_suite *ps =
+			hs->session.ticket ? ktls_suite_get(hs->session.suite) : NULL;
+		if (!ps || sh.psk_identity != 0)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello selects a PSK we did not offer");
+		if (ps->hash_len != ktls_suite_get(sh.suite)->hash_len)
+			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				    "ServerHello resumes with a suite of another hash");
+		if (!sh.has_share && !(c->psk_modes & KTLS_PSK_KE))
+			return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+				    "ServerHello without key_share, psk_ke not offered");
+		hs->resumed = true;
+		if (!sh.has_share)
+			hs->group = 0; /* psk_ke: no (EC)DHE */
+	} else if (!sh.has_share) {
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
+	}
+	/* The key whose group the server answered. */
+	struct ktls_kex_key *key = NULL;
+	for (int i = 0; i < 2 && sh.has_share; i++)
+		if (hs->kex[i] && ktls_kex_key_group(hs->kex[i]) == sh.group)
+			key = hs->kex[i];
+	if (sh.has_share && !key)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 			    "ServerHello key share is for a group we sent no share for");
+	if (sh.has_share)
+		hs->group = sh.group;
 	if (!hs->did_hrr) {
 		hs->suite = ktls_suite_get(sh.suite);
 		if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)))
@@ -127,12 +194,14 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return err;
 	uint8_t ecdhe[KTLS_KEX_MAX_SECRET];
 	size_t n = 0;
-	err = ktls_kex_derive(hs->group, hs->kex, sh.pub.p, sh.pub.len, ecdhe, &n);
+	err = key ? ktls_kex_finish(key, sh.pub.p, sh.pub.len, ecdhe, &n) : 0;
+	/* Forward secrecy: our ephemeral keys are gone once used. */
+	ktls_kex_key_free(hs->kex[0]);
+	ktls_kex_key_free(hs->kex[1]);
+	hs->kex[0] = hs->kex[1] = NULL;
 	if (err)
 		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
-	EVP_PKEY_free(hs->kex);
-	hs->kex = NULL;
-	err = ktls_hs_derive_handshake(hs, ecdhe, n);
+	err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
 	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 	if (!err)
 		err = ktls_hs_set_read(hs, hs->s_hs);
@@ -172,7 +241,8 @@ static int on_encrypted_extensions(struct ktls_hs *hs, const struct ktls_hs_msg 
 		/* Both sides sent it: our limit binds the server's records. */
 		hs->rd.max_plain = hs->cfg->record_size_limit - 1u;
 	}
-	hs->state = HS_C_WAIT_CERT_CR;
+	/* A resumed session was authenticated when it was made (2.2). */
+	hs->state = hs->resumed ? HS_C_WAIT_FINISHED : HS_C_WAIT_CERT_CR;
 	return 0;
 }
 
@@ -188,7 +258,8 @@ static int on_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (cm.n_certs == 0)
 		return FAIL(hs, KTLS_ALERT_DECODE_ERROR, "server sent no certificate");
 	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs,
-			       hs->server_name, true, &hs->peer_cert, &why);
+			       hs->cfg->check_host ? hs->server_name : NULL, true, &hs->peer_cert,
+			       &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "server certificate: %s", why);
 	hs->state = HS_C_WAIT_CV;
@@ -201,13 +272,18 @@ static int send_client_auth(struct ktls_hs *hs)
 {
 	const struct ktls_config *c = hs->cfg;
 	uint16_t scheme = 0;
-	for (size_t i = 0; i < c->n_certs && !scheme; i++)
-		for (size_t j = 0; j < c->n_sigalgs && !scheme; j++)
-			if (offered(hs->peer_sigalgs, hs->n_peer_sigalgs, c->sigalgs[j]) &&
-			    ktls_sig_key_matches(c->sigalgs[j], c->certs[i].key)) {
-				scheme = c->sigalgs[j];
-				hs->cert = &c->certs[i];
-			}
+	/* Preferably a chain signed as the server asks (4.2.3). */
+	for (int pass = 0; pass < 2 && !scheme; pass++)
+		for (size_t i = 0; i < c->n_certs && !scheme; i++)
+			for (size_t j = 0; j < c->n_sigalgs && !scheme; j++)
+				if ((pass || ktls_chain_signed_with(c->certs[i].chain,
+								    hs->peer_cert_sigalgs,
+								    hs->n_peer_cert_sigalgs)) &&
+				    offered(hs->peer_sigalgs, hs->n_peer_sigalgs, c->sigalgs[j]) &&
+				    ktls_sig_key_matches(c->sigalgs[j], c->certs[i].key)) {
+					scheme = c->sigalgs[j];
+					hs->cert = &c->certs[i];
+				}
 	int err = ktls_hs_send_certificate(hs, scheme ? hs->cert : NULL);
 	if (!err && scheme)
 		err = ktls_hs_send_cert_verify(hs, scheme);
@@ -238,8 +314,7 @@ static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (err || (err = ktls_hs_flush(hs)) || (err = ktls_hs_set_read(hs, hs->s_ap)) ||
 	    (err = ktls_hs_set_write(hs, hs->c_ap)))
 		return err;
-	hs->state = HS_DONE;
-	return 0;
+	return ktls_hs_complete(hs);
 }
 
 static int on_certificate_request(struct ktls_hs *hs, const struct ktls_hs_msg *m)
@@ -254,6 +329,8 @@ static int on_certificate_request(struct ktls_hs *hs, const struct ktls_hs_msg *
 			    "CertificateRequest with a context during handshake");
 	memcpy(hs->peer_sigalgs, cr.sigalgs, sizeof(cr.sigalgs));
 	hs->n_peer_sigalgs = cr.n_sigalgs;
+	memcpy(hs->peer_cert_sigalgs, cr.cert_sigalgs, sizeof(cr.cert_sigalgs));
+	hs->n_peer_cert_sigalgs = cr.n_cert_sigalgs;
 	hs->cert_requested = true;
 	hs->state = HS_C_WAIT_CERT;
 	return 0;

@@ -10,18 +10,27 @@
 
 #include "crypto/crypto.h"
 #include "crypto/suite.h"
+#include "handshake/session.h"
 
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 {
 	static const uint16_t suites[] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 					  KTLS_TLS_CHACHA20_POLY1305_SHA256,
 					  KTLS_TLS_AES_128_CCM_SHA256};
-	static const uint16_t groups[] = {KTLS_GROUP_X25519, KTLS_GROUP_SECP256R1,
-					  KTLS_GROUP_SECP384R1};
-	static const uint16_t sigalgs[] = {
-		KTLS_SIG_ECDSA_SECP256R1_SHA256, KTLS_SIG_ED25519,
-		KTLS_SIG_ECDSA_SECP384R1_SHA384, KTLS_SIG_RSA_PSS_RSAE_SHA256,
-		KTLS_SIG_RSA_PSS_RSAE_SHA384,	 KTLS_SIG_RSA_PSS_RSAE_SHA512};
+	static const uint16_t groups[] = {KTLS_GROUP_X25519MLKEM768, KTLS_GROUP_X25519,
+					  KTLS_GROUP_SECP256R1,	     KTLS_GROUP_SECP384R1,
+					  KTLS_GROUP_SECP521R1,	     KTLS_GROUP_X448};
+	static const uint16_t sigalgs[] = {KTLS_SIG_ECDSA_SECP256R1_SHA256,
+					   KTLS_SIG_ED25519,
+					   KTLS_SIG_ECDSA_SECP384R1_SHA384,
+					   KTLS_SIG_ECDSA_SECP521R1_SHA512,
+					   KTLS_SIG_ED448,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA256,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA384,
+					   KTLS_SIG_RSA_PSS_RSAE_SHA512,
+					   KTLS_SIG_RSA_PSS_PSS_SHA256,
+					   KTLS_SIG_RSA_PSS_PSS_SHA384,
+					   KTLS_SIG_RSA_PSS_PSS_SHA512};
 	if (role != KTLS_CLIENT && role != KTLS_SERVER)
 		return NULL;
 	struct ktls_config *c = calloc(1, sizeof(*c));
@@ -30,12 +39,21 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 	c->role = role;
 	memcpy(c->suites, suites, sizeof(suites));
 	c->n_suites = 4;
-	memcpy(c->groups, groups, sizeof(groups));
-	c->n_groups = 3;
+	/* The hybrid only where this libcrypto has ML-KEM. */
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (ktls_kex_supported(groups[i]))
+			c->groups[c->n_groups++] = groups[i];
 	memcpy(c->sigalgs, sigalgs, sizeof(sigalgs));
-	c->n_sigalgs = 6;
+	c->n_sigalgs = sizeof(sigalgs) / sizeof(sigalgs[0]);
 	c->verify = role == KTLS_CLIENT ? KTLS_VERIFY_PEER : KTLS_VERIFY_NONE;
 	c->record_size_limit = 16385;
+	c->max_hs_msg = KTLS_MAX_HS_MSG_DEFAULT;
+	c->psk_modes = KTLS_PSK_DHE_KE;
+	if (role == KTLS_SERVER && !(c->ticket_keys = ktls_ticket_keys_new())) {
+		free(c);
+		return NULL;
+	}
+	c->check_host = true;
 	c->offload = KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX;
 	return c;
 }
@@ -52,6 +70,7 @@ KTLS_API void ktls_config_free(struct ktls_config *c)
 			OPENSSL_free((void *)k->der[j].p);
 	}
 	X509_STORE_free(c->store);
+	ktls_ticket_keys_free(c->ticket_keys);
 	free(c);
 }
 
@@ -81,12 +100,12 @@ KTLS_API int ktls_config_set_suites(struct ktls_config *c, const uint16_t *s, si
 
 KTLS_API int ktls_config_set_groups(struct ktls_config *c, const uint16_t *g, size_t n)
 {
-	return set_list(c->groups, &c->n_groups, 3, g, n, ktls_kex_supported);
+	return set_list(c->groups, &c->n_groups, KTLS_MAX_GROUPS, g, n, ktls_kex_supported);
 }
 
 KTLS_API int ktls_config_set_sigalgs(struct ktls_config *c, const uint16_t *s, size_t n)
 {
-	return set_list(c->sigalgs, &c->n_sigalgs, 6, s, n, ktls_sig_supported);
+	return set_list(c->sigalgs, &c->n_sigalgs, KTLS_MAX_SIGALGS, s, n, ktls_sig_supported);
 }
 
 KTLS_API int ktls_config_add_cert_files(struct ktls_config *c, const char *chain_pem,
@@ -233,5 +252,49 @@ KTLS_API int ktls_config_set_offload(struct ktls_config *c, unsigned directions)
 	if (directions & ~(KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX))
 		return -EINVAL;
 	c->offload = directions;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *c, size_t bytes)
+{
+	/* Below 16 KiB a certificate chain would not fit; above 2^24 - 1 the
+	 * length field cannot say it. */
+	if (bytes < 16384 || bytes > 0xffffff)
+		return -EINVAL;
+	c->max_hs_msg = bytes;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_check_host(struct ktls_config *c, int check)
+{
+	if (c->role != KTLS_CLIENT)
+		return -EINVAL;
+	c->check_host = check != 0;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_ticket_lifetime(struct ktls_config *c, unsigned seconds)
+{
+	/* RFC 8446 4.6.1: at most seven days. */
+	if (c->role != KTLS_SERVER || seconds == 0 || seconds > 604800)
+		return -EINVAL;
+	pthread_mutex_lock(&c->ticket_keys->lock);
+	c->ticket_keys->lifetime = seconds;
+	pthread_mutex_unlock(&c->ticket_keys->lock);
+	return 0;
+}
+
+KTLS_API int ktls_config_set_ticket_keys(struct ktls_config *c, const uint8_t *keys, size_t n)
+{
+	if (c->role != KTLS_SERVER)
+		return -EINVAL;
+	return ktls_ticket_keys_set(c->ticket_keys, keys, n) ? -EINVAL : 0;
+}
+
+KTLS_API int ktls_config_set_psk_modes(struct ktls_config *c, unsigned modes)
+{
+	if (!modes || modes & ~(KTLS_PSK_DHE_KE | KTLS_PSK_KE))
+		return -EINVAL;
+	c->psk_modes = modes;
 	return 0;
 }

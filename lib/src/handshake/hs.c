@@ -14,9 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest handshake message we take (a certificate chain fits easily). */
-#define MAX_MSG (1u << 17)
-
 KTLS_API struct ktls_hs *ktls_hs_new(const struct ktls_config *cfg, const char *server_name)
 {
 	struct ktls_hs *hs = calloc(1, sizeof(*hs));
@@ -43,8 +40,10 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs)
 	if (!hs)
 		return;
 	free(hs->server_name);
-	EVP_PKEY_free(hs->kex);
+	ktls_kex_key_free(hs->kex[0]);
+	ktls_kex_key_free(hs->kex[1]);
 	X509_free(hs->peer_cert);
+	ktls_session_clear(&hs->session);
 	ktls_transcript_free(&hs->th);
 	ktls_rec_clear(&hs->rd);
 	ktls_rec_clear(&hs->wr);
@@ -96,6 +95,9 @@ int ktls_hs_fail(struct ktls_hs *hs, int err, const char *fmt, ...)
 		alert = ktls_error_alert(err) >= 0 ? ktls_error_alert(err)
 						   : KTLS_ALERT_INTERNAL_ERROR;
 	ktls_buf_free(&hs->flight);
+	/* A client that fails before its ClientHello has no peer to tell. */
+	if (hs->state == HS_START)
+		alert = -1;
 	if (alert >= 0) {
 		const uint8_t a[2] = {2, (uint8_t)alert}; /* fatal */
 		emit_record(hs, KTLS_CT_ALERT, a, sizeof(a));
@@ -208,7 +210,10 @@ void ktls_hs_keylog(struct ktls_hs *hs, const char *label, const uint8_t *secret
 int ktls_hs_derive_handshake(struct ktls_hs *hs, const uint8_t *ecdhe, size_t len)
 {
 	uint8_t th[KTLS_MAX_HASH];
-	int err = ktls_keysched_init(&hs->ks, hs->suite, NULL, 0);
+	/* The early secret: from the PSK when resuming, else from zeros. */
+	int err = hs->resumed ? ktls_keysched_init(&hs->ks, hs->suite, hs->session.psk,
+						   hs->session.psk_len)
+			      : ktls_keysched_init(&hs->ks, hs->suite, NULL, 0);
 	if (!err)
 		err = ktls_keysched_advance(&hs->ks, ecdhe, len);
 	if (!err)
@@ -242,6 +247,28 @@ int ktls_hs_derive_application(struct ktls_hs *hs)
 		ktls_hs_keylog(hs, "SERVER_TRAFFIC_SECRET_0", hs->s_ap);
 		ktls_hs_keylog(hs, "EXPORTER_SECRET", hs->exporter);
 	}
+	return err;
+}
+
+int ktls_hs_complete(struct ktls_hs *hs)
+{
+	/* Both directions are done: keep what resumption and the exporter
+	 * need, and wipe every secret before them (forward secrecy): the
+	 * master secret, the handshake traffic secrets, and our copies of the
+	 * first application secrets (the record states keep their own). */
+	uint8_t th[KTLS_MAX_HASH];
+	int err = ktls_transcript_hash(&hs->th, th);
+	if (!err)
+		err = ktls_derive_secret(hs->suite, hs->ks.secret, "res master", th,
+					 hs->resumption);
+	ktls_keysched_wipe(&hs->ks);
+	ktls_session_clear(&hs->session); /* the resumed PSK, or the one offered */
+	OPENSSL_cleanse(hs->c_hs, sizeof(hs->c_hs));
+	OPENSSL_cleanse(hs->s_hs, sizeof(hs->s_hs));
+	OPENSSL_cleanse(hs->c_ap, sizeof(hs->c_ap));
+	OPENSSL_cleanse(hs->s_ap, sizeof(hs->s_ap));
+	if (!err)
+		hs->state = HS_DONE;
 	return err;
 }
 
@@ -318,15 +345,49 @@ static bool ccs_allowed(const struct ktls_hs *hs)
 	return hs->state >= HS_S_WAIT_CH2 && hs->state <= HS_S_WAIT_FINISHED;
 }
 
+/* RFC 8446 5.1: no record of another type between the fragments of one
+ * handshake message. */
+static int check_not_partial(struct ktls_hs *hs, const char *what)
+{
+	if (!hs->msgs.len)
+		return 0;
+	return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+			    "%s between the fragments of a handshake message", what);
+}
+
 static int handle_alert(struct ktls_hs *hs, const uint8_t *a, size_t len)
 {
-	if (len != 2)
-		return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
-				    "malformed alert record");
-	const char *name = ktls_alert_name(a[1]);
-	/* Any alert ends a handshake, close_notify and user_canceled too. */
-	return ktls_hs_fail(hs, -(KTLS_E_ALERT_RECEIVED + a[1]), "peer sent alert %s (%d)",
-			    name ? name : "unknown", a[1]);
+	int desc;
+	const char *why = "";
+	int err = check_not_partial(hs, "an alert");
+	if (!err && (err = ktls_alert_decode(a, len, &desc, &why)))
+		return ktls_hs_fail(hs, err, "%s", why);
+	if (err)
+		return err;
+	/* user_canceled is a warning that close_notify follows (6.1); the
+	 * close_notify then ends the handshake, reported as the cancel. */
+	if (desc == KTLS_ALERT_USER_CANCELED) {
+		hs->peer_canceled = true;
+		return 0;
+	}
+	if (desc == KTLS_ALERT_CLOSE_NOTIFY && hs->peer_canceled)
+		desc = KTLS_ALERT_USER_CANCELED;
+	const char *name = ktls_alert_name(desc);
+	return ktls_hs_fail(hs, -(KTLS_E_ALERT_RECEIVED + desc), "peer sent alert %s (%d)",
+			    name ? name : "unknown", desc);
+}
+
+/* A server that declines 0-RTT skips the client's early data (4.2.10): up
+ * to a fixed budget, records that the handshake key cannot open (1-RTT
+ * answer), or every encrypted record before the second ClientHello (after
+ * a HelloRetryRequest). */
+static int skip_early_data(struct ktls_hs *hs, size_t len)
+{
+	if (len > hs->early_budget)
+		return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+				    "more early data than the %u bytes we skip", KTLS_EARLY_SKIP);
+	hs->early_budget -= len;
+	return 0;
 }
 
 int ktls_hs_dispatch(struct ktls_hs *hs, const struct ktls_hs_rule *rules, size_t n,
@@ -351,10 +412,10 @@ static int process_messages(struct ktls_hs *hs)
 		struct ktls_rd r = ktls_rd_make(hs->msgs.base, hs->msgs.len);
 		uint8_t type = ktls_rd_u8(&r);
 		uint32_t len = ktls_rd_u24(&r);
-		if (len > MAX_MSG)
-			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER),
-					    "handshake message of %u bytes is larger than %u", len,
-					    MAX_MSG);
+		if (len > hs->cfg->max_hs_msg)
+			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR),
+					    "handshake message of %u bytes is larger than %zu", len,
+					    hs->cfg->max_hs_msg);
 		const uint8_t *body = ktls_rd_bytes(&r, len);
 		if (!body)
 			return 0; /* wait for the rest */
@@ -388,11 +449,21 @@ static int handle_record(struct ktls_hs *hs, const uint8_t *rec, size_t rec_len)
 		return ktls_hs_fail(hs, -KTLS_E_RECORD_TRUNCATED, "record truncated");
 
 	if (type == KTLS_CT_CHANGE_CIPHER_SPEC) {
-		if (!ccs_allowed(hs) || len != 1 || body[0] != 1)
+		/* One, of value 1, per direction, between the first hello and
+		 * the peer's Finished; a second one is refused, as NSS does
+		 * (stricter than RFC 8446 5, and no CCS flood). */
+		int err = check_not_partial(hs, "a ChangeCipherSpec");
+		if (err)
+			return err;
+		if (!ccs_allowed(hs) || len != 1 || body[0] != 1 || hs->ccs_received)
 			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
 					    "unexpected ChangeCipherSpec");
+		hs->ccs_received = true;
 		return 0;
 	}
+	if (!hs->rd_on && type == KTLS_CT_APPLICATION_DATA && hs->state == HS_S_WAIT_CH2 &&
+	    hs->early_skip)
+		return skip_early_data(hs, len);
 	/* The peer may fail before it switches its own write keys: its alert
 	 * then comes in plaintext, until its first encrypted record. */
 	if (hs->rd_on && type == KTLS_CT_ALERT && !hs->rd_got_encrypted)
@@ -408,8 +479,11 @@ static int handle_record(struct ktls_hs *hs, const uint8_t *rec, size_t rec_len)
 			return ktls_hs_fail(hs, -ENOMEM, "out of memory");
 		uint8_t inner;
 		long n = ktls_rec_open(&hs->rd, rec, rec_len, dst, len, &inner);
+		if (n == -KTLS_E_BAD_RECORD_MAC && hs->early_skip)
+			return skip_early_data(hs, len);
 		if (n < 0)
 			return ktls_hs_fail(hs, (int)n, "%s", ktls_strerror((int)n));
+		hs->early_skip = false; /* the client's own flight has begun */
 		if (inner == KTLS_CT_ALERT)
 			return handle_alert(hs, dst, (size_t)n);
 		if (inner != KTLS_CT_HANDSHAKE)
@@ -504,6 +578,10 @@ KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs)
 {
 	return hs->did_hrr;
 }
+KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs)
+{
+	return hs->peer_record_size_limit;
+}
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs)
 {
 	return hs->peer_cert;
@@ -519,4 +597,18 @@ int ktls_hs_take_app_keys(struct ktls_hs *hs, struct ktls_rec_dir *rd, struct kt
 	memset(&hs->wr, 0, sizeof(hs->wr));
 	hs->rd_on = hs->wr_on = false;
 	return 0;
+}
+
+KTLS_API int ktls_hs_export_keying_material(const struct ktls_hs *hs, uint8_t *out, size_t out_len,
+					    const char *label, size_t label_len,
+					    const uint8_t *context, size_t context_len,
+					    int use_context)
+{
+	if (hs->state != HS_DONE)
+		return -KTLS_E_HANDSHAKE_NOT_DONE;
+	if (label_len > 249 || out_len > 255 * hs->suite->hash_len || (!label && label_len))
+		return -EINVAL;
+	return ktls_exporter(hs->suite, hs->exporter, (const uint8_t *)label, label_len,
+			     use_context ? context : NULL, use_context ? context_len : 0, out,
+			     out_len);
 }

@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keysched.h"
 #include "handshake/msg.h"
+#include "handshake/session.h"
 #include "record/record.h"
 
 enum ktls_hs_state {
@@ -41,12 +42,19 @@ struct ktls_hs {
 	uint8_t client_random[KTLS_RANDOM_LEN];
 	uint8_t session_id[32];
 	size_t session_id_len;
-	bool did_hrr, ccs_sent, cert_requested, sent_sni;
+	bool did_hrr, ccs_sent, ccs_received, cert_requested, sent_sni;
+	bool peer_canceled; /* user_canceled received: close_notify follows */
+	/* Server: the client offered 0-RTT, which we decline: its early data
+	 * is skipped, up to early_budget bytes (RFC 8446 4.2.10). */
+	bool early_skip;
+	size_t early_budget;
 	uint16_t peer_record_size_limit;
 
 	const struct ktls_suite *suite;
 	uint16_t group, sigalg;
-	EVP_PKEY *kex; /* our ephemeral private key */
+	/* Client: our ephemeral keys (a second one beside a hybrid), freed
+	 * once used. */
+	struct ktls_kex_key *kex[2];
 	struct ktls_transcript th;
 	struct ktls_keysched ks;
 	uint8_t c_hs[KTLS_MAX_HASH], s_hs[KTLS_MAX_HASH];
@@ -66,10 +74,27 @@ struct ktls_hs {
 	const struct ktls_cert *cert;	      /* ours, chosen for this connection */
 	uint16_t peer_sigalgs[KTLS_MAX_LIST]; /* client: from CertificateRequest */
 	size_t n_peer_sigalgs;
+	uint16_t peer_cert_sigalgs[KTLS_MAX_LIST];
+	size_t n_peer_cert_sigalgs;
 	X509 *peer_cert;
+
+	/* Resumption: the client's session to offer, or the server's session
+	 * resumed (the PSK, offer psk_index), and whether it was. */
+	struct ktls_session session;
+	uint16_t psk_index;
+	bool psk_dhe; /* server: resumed with (EC)DHE (else psk_ke) */
+	bool resumed;
+
+	/* Tests only: raw extensions appended to our ClientHello (an offer
+	 * this library never makes itself, such as early_data). */
+	struct ktls_bytes test_extra_ext;
 };
 
 struct ktls_hs_msg;
+
+/* Protected early data a server skips at most (it offers no
+ * max_early_data_size; OpenSSL's default budget). */
+#define KTLS_EARLY_SKIP 16384u
 
 /* Records the failure, queues the alert, and returns the error. */
 int ktls_hs_fail(struct ktls_hs *hs, int err, const char *fmt, ...)
@@ -93,6 +118,9 @@ int ktls_hs_derive_application(struct ktls_hs *hs);
 /* Checks the peer's Finished against the handshake secret base, then adds
  * it to the transcript. */
 int ktls_hs_check_finished(struct ktls_hs *hs, const uint8_t *base, const struct ktls_hs_msg *m);
+/* The handshake is over in both directions: derives the resumption master
+ * secret, wipes all earlier secrets, and moves to HS_DONE. */
+int ktls_hs_complete(struct ktls_hs *hs);
 void ktls_hs_keylog(struct ktls_hs *hs, const char *label, const uint8_t *secret);
 /* Signs CertificateVerify with our key and sends it. */
 int ktls_hs_send_cert_verify(struct ktls_hs *hs, uint16_t scheme);
@@ -130,6 +158,18 @@ int ktls_hs_dispatch(struct ktls_hs *hs, const struct ktls_hs_rule *rules, size_
 int ktls_hs_client_start(struct ktls_hs *hs);
 int ktls_hs_client_message(struct ktls_hs *hs, const struct ktls_hs_msg *m);
 int ktls_hs_server_message(struct ktls_hs *hs, const struct ktls_hs_msg *m);
+
+/* Resumption (resume.c). Server: the first offered ticket this ClientHello
+ * may resume, its binder checked (1, 0 for none, < 0 fatal); tickets out.
+ * Client: the PSK offer's parameters, its binder once the ClientHello is
+ * encoded, and a received ticket as a session blob. */
+int ktls_hs_server_pick_psk(struct ktls_hs *hs, const struct ktls_client_hello *ch,
+			    const struct ktls_hs_msg *m);
+int ktls_hs_server_tickets(struct ktls_hs *hs);
+void ktls_hs_client_psk_params(struct ktls_hs *hs, struct ktls_client_hello_params *p);
+int ktls_hs_client_bind(struct ktls_hs *hs, struct ktls_buf *m);
+int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_session_ticket *t,
+			  struct ktls_buf *blob);
 
 /* For the connection layer: moves the application-epoch record
  * protection out of a finished handshake. */

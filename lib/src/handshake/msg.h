@@ -55,7 +55,18 @@ struct ktls_share {
 	struct ktls_bytes pub;
 };
 
+/* One offered PSK of a ClientHello's pre_shared_key (4.2.11). */
+struct ktls_psk_offer {
+	struct ktls_bytes identity;
+	uint32_t obfuscated_age;
+	struct ktls_bytes binder;
+};
+#define KTLS_MAX_PSKS 4 /* offers looked at; more are legal and skipped */
+
+/* A ClientHello's lists keep only values this library implements (each
+ * once, in the client's order), so they never need more room than that. */
 struct ktls_client_hello {
+	uint16_t legacy_version;
 	uint8_t random[KTLS_RANDOM_LEN];
 	struct ktls_bytes session_id;
 	uint16_t suites[KTLS_MAX_LIST];
@@ -71,13 +82,23 @@ struct ktls_client_hello {
 	uint16_t sigalgs[KTLS_MAX_LIST];
 	size_t n_sigalgs;
 	bool has_sigalgs;
+	/* For certificate signatures: signature_algorithms_cert, or else
+	 * signature_algorithms (4.2.3), legacy schemes kept. */
+	uint16_t cert_sigalgs[KTLS_MAX_LIST];
+	size_t n_cert_sigalgs;
+	bool has_sigalgs_cert;
 	struct ktls_bytes sni;	/* host_name, if any */
 	struct ktls_bytes alpn; /* ProtocolNameList body, if any */
 	bool has_alpn;
 	uint16_t record_size_limit; /* 0 if absent */
 	struct ktls_bytes cookie;
-	bool psk_dhe_ke;
-	bool has_psk; /* pre_shared_key: must be last */
+	bool psk_dhe_ke, psk_ke;
+	bool early_data; /* offered 0-RTT (which we never accept) */
+	bool has_psk;	 /* pre_shared_key: must be last */
+	struct ktls_psk_offer psks[KTLS_MAX_PSKS];
+	size_t n_psks;
+	size_t binders_at; /* offset in the body of the binders list: the
+			    * ClientHello up to there is what binders cover */
 };
 
 struct ktls_server_hello {
@@ -87,6 +108,9 @@ struct ktls_server_hello {
 	uint16_t suite;
 	uint16_t version; /* from supported_versions */
 	uint16_t group;	  /* SH: share's group; HRR: selected group */
+	bool has_share;	  /* an HRR may carry a cookie alone */
+	bool has_psk;	  /* pre_shared_key: the server resumes */
+	uint16_t psk_identity;
 	struct ktls_bytes pub;
 	struct ktls_bytes cookie;
 };
@@ -107,6 +131,8 @@ struct ktls_certificate_request {
 	struct ktls_bytes context;
 	uint16_t sigalgs[KTLS_MAX_LIST];
 	size_t n_sigalgs;
+	uint16_t cert_sigalgs[KTLS_MAX_LIST]; /* as in the ClientHello */
+	size_t n_cert_sigalgs;
 };
 
 struct ktls_certificate_verify {
@@ -147,6 +173,14 @@ struct ktls_client_hello_params {
 	size_t alpn_len;
 	uint16_t record_size_limit;
 	struct ktls_bytes cookie;
+	struct ktls_bytes extra; /* raw extensions appended (tests) */
+	bool psk_ke;		 /* offer psk_ke besides psk_dhe_ke */
+	/* A PSK to offer (identity.len > 0): pre_shared_key goes last with a
+	 * zero binder of binder_len bytes, the message's last bytes, for the
+	 * caller to fill in once the rest is hashed. */
+	struct ktls_bytes psk_identity;
+	uint32_t psk_age;
+	size_t binder_len;
 };
 void ktls_client_hello_encode(struct ktls_buf *b, const struct ktls_client_hello_params *p);
 
@@ -185,11 +219,34 @@ void ktls_new_session_ticket_encode(struct ktls_buf *b, const struct ktls_new_se
 int ktls_key_update_decode(int *requested, const uint8_t *body, size_t len, const char **why);
 void ktls_key_update_encode(struct ktls_buf *b, int requested);
 
-/* Extension block helper: iterates extensions, refusing duplicates. */
+/* An Alert record's plaintext: its description, or decode_error (not two
+ * bytes) or unexpected_message (empty). */
+int ktls_alert_decode(const uint8_t *body, size_t len, int *desc, const char **why);
+
+/* Extension block helper: iterates extensions, refusing duplicates. A bit
+ * per extension type (8 KiB) makes duplicates cheap to find however many
+ * extensions a message carries: memory is bounded by the message's size,
+ * never by a count. */
+#define KTLS_U16_SET_WORDS (65536 / 64)
+struct ktls_u16_set {
+	uint64_t w[KTLS_U16_SET_WORDS];
+};
+/* Adds v; returns whether it was there already. */
+static inline bool ktls_u16_set_add(struct ktls_u16_set *s, uint16_t v)
+{
+	uint64_t bit = 1ull << (v % 64);
+	bool had = s->w[v / 64] & bit;
+	s->w[v / 64] |= bit;
+	return had;
+}
+static inline bool ktls_u16_set_has(const struct ktls_u16_set *s, uint16_t v)
+{
+	return s->w[v / 64] & (1ull << (v % 64));
+}
+
 struct ktls_ext_iter {
 	struct ktls_rd block;
-	uint16_t seen[64];
-	size_t n_seen;
+	struct ktls_u16_set seen;
 };
 /* Starts on the extensions block at r, which must end the message. */
 int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why);

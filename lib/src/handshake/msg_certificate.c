@@ -2,6 +2,7 @@
 /* Certificate and CertificateRequest (RFC 8446 4.4.2, 4.3.2). */
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "handshake/msg.h"
 
 #define DECODE_ERR(msg) (*why = (msg), KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR))
@@ -62,19 +63,28 @@ int ktls_certificate_request_decode(struct ktls_certificate_request *cr, const u
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	bool has_sigalgs = false;
+	bool has_sigalgs = false, has_cert = false;
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
-		if (type != KTLS_EXT_SIGNATURE_ALGORITHMS)
+		bool cert = type == KTLS_EXT_SIGNATURE_ALGORITHMS_CERT;
+		if (type != KTLS_EXT_SIGNATURE_ALGORITHMS && !cert)
 			continue;
 		struct ktls_rd l = ktls_rd_block(&e, 2);
 		if (!ktls_rd_ok(&l) || ktls_rd_left(&l) % 2 || ktls_rd_left(&l) == 0 ||
 		    !ktls_rd_done(&e))
 			return DECODE_ERR("signature_algorithms: malformed");
-		has_sigalgs = true;
+		has_sigalgs |= !cert;
+		/* signature_algorithms_cert, or else signature_algorithms, says
+		 * what our certificates may be signed with (4.2.3). */
+		bool to_cert = cert || !has_cert;
+		if (to_cert)
+			cr->n_cert_sigalgs = 0;
+		has_cert |= cert;
 		while (ktls_rd_left(&l)) {
 			uint16_t v = ktls_rd_u16(&l);
-			if (cr->n_sigalgs < KTLS_MAX_LIST)
+			if (!cert && ktls_sig_supported(v) && cr->n_sigalgs < KTLS_MAX_LIST)
 				cr->sigalgs[cr->n_sigalgs++] = v;
+			if (to_cert && ktls_cert_sig_known(v) && cr->n_cert_sigalgs < KTLS_MAX_LIST)
+				cr->cert_sigalgs[cr->n_cert_sigalgs++] = v;
 		}
 	}
 	if (more < 0)

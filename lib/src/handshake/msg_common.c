@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Framing and the extension iterator shared by the message codecs. */
+#include <string.h>
+
 #include "handshake/msg.h"
 
 const uint8_t ktls_hrr_random[KTLS_RANDOM_LEN] = {
@@ -21,7 +23,7 @@ void ktls_msg_end(struct ktls_buf *b, size_t mark)
 
 int ktls_ext_begin(struct ktls_ext_iter *it, struct ktls_rd *r, const char **why)
 {
-	it->n_seen = 0;
+	memset(&it->seen, 0, sizeof(it->seen));
 	it->block = ktls_rd_block(r, 2);
 	if (!ktls_rd_ok(&it->block)) {
 		*why = "extensions block truncated";
@@ -45,16 +47,9 @@ int ktls_ext_next(struct ktls_ext_iter *it, uint16_t *type, struct ktls_rd *body
 		*why = "extension truncated";
 		return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
 	}
-	for (size_t i = 0; i < it->n_seen; i++) {
-		if (it->seen[i] == *type) {
-			*why = "duplicate extension";
-			return KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER);
-		}
+	if (ktls_u16_set_add(&it->seen, *type)) {
+		*why = "duplicate extension";
+		return KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER);
 	}
-	if (it->n_seen == sizeof(it->seen) / sizeof(it->seen[0])) {
-		*why = "too many extensions";
-		return KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
-	}
-	it->seen[it->n_seen++] = *type;
 	return 1;
 }

@@ -34,14 +34,13 @@ int ktls_server_hello_decode(struct ktls_server_hello *sh, const uint8_t *body, 
 	int err = ktls_ext_begin(&it, &r, why), more;
 	if (err)
 		return err;
-	bool has_share = false;
 	while ((more = ktls_ext_next(&it, &type, &e, why)) == 1) {
 		switch (type) {
 		case KTLS_EXT_SUPPORTED_VERSIONS:
 			sh->version = ktls_rd_u16(&e);
 			break;
 		case KTLS_EXT_KEY_SHARE:
-			has_share = true;
+			sh->has_share = true;
 			sh->group = ktls_rd_u16(&e);
 			if (!sh->hrr) {
 				struct ktls_rd pub = ktls_rd_block(&e, 2);
@@ -50,6 +49,12 @@ int ktls_server_hello_decode(struct ktls_server_hello *sh, const uint8_t *body, 
 				if (!ktls_rd_ok(&pub) || sh->pub.len == 0)
 					return DECODE_ERR("key_share: malformed");
 			}
+			break;
+		case KTLS_EXT_PRE_SHARED_KEY:
+			if (sh->hrr)
+				goto unsupported;
+			sh->has_psk = true;
+			sh->psk_identity = ktls_rd_u16(&e);
 			break;
 		case KTLS_EXT_COOKIE: {
 			if (!sh->hrr)
@@ -77,7 +82,8 @@ int ktls_server_hello_decode(struct ktls_server_hello *sh, const uint8_t *body, 
 		       KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
 	if (comp != 0)
 		return ILLEGAL("ServerHello: compression method not null");
-	if (!has_share)
+	/* A HelloRetryRequest may carry a cookie alone (4.1.4). */
+	if (!sh->has_share && !sh->hrr && !sh->has_psk)
 		return *why = "ServerHello without key_share",
 		       KTLS_ALERT_ERR(KTLS_ALERT_MISSING_EXTENSION);
 	return 0;
@@ -96,14 +102,23 @@ void ktls_server_hello_encode(struct ktls_buf *b, const struct ktls_server_hello
 	ktls_buf_u16(b, KTLS_EXT_SUPPORTED_VERSIONS);
 	ktls_buf_u16(b, 2);
 	ktls_buf_u16(b, KTLS_TLS13);
-	ktls_buf_u16(b, KTLS_EXT_KEY_SHARE);
-	l = ktls_buf_open(b, 2);
-	ktls_buf_u16(b, sh->group);
-	if (!sh->hrr) {
-		ktls_buf_u16(b, (uint16_t)sh->pub.len);
-		ktls_buf_put(b, sh->pub.p, sh->pub.len);
+	/* An HRR with a cookie alone names no group; a psk_ke ServerHello
+	 * has no share. */
+	if ((!sh->hrr && sh->pub.len) || (sh->hrr && sh->group)) {
+		ktls_buf_u16(b, KTLS_EXT_KEY_SHARE);
+		l = ktls_buf_open(b, 2);
+		ktls_buf_u16(b, sh->group);
+		if (!sh->hrr) {
+			ktls_buf_u16(b, (uint16_t)sh->pub.len);
+			ktls_buf_put(b, sh->pub.p, sh->pub.len);
+		}
+		ktls_buf_close(b, l, 2);
 	}
-	ktls_buf_close(b, l, 2);
+	if (sh->has_psk) {
+		ktls_buf_u16(b, KTLS_EXT_PRE_SHARED_KEY);
+		ktls_buf_u16(b, 2);
+		ktls_buf_u16(b, sh->psk_identity);
+	}
 	if (sh->hrr && sh->cookie.len) {
 		ktls_buf_u16(b, KTLS_EXT_COOKIE);
 		l = ktls_buf_open(b, 2);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The small messages: CertificateVerify, Finished, NewSessionTicket and
- * KeyUpdate (RFC 8446 4.4.3, 4.4.4, 4.6.1, 4.6.3). */
+ * KeyUpdate (RFC 8446 4.4.3, 4.4.4, 4.6.1, 4.6.3), and the Alert record's
+ * body (6). */
 #include <string.h>
 
 #include "handshake/msg.h"
@@ -98,4 +99,19 @@ void ktls_key_update_encode(struct ktls_buf *b, int requested)
 	size_t m = ktls_msg_begin(b, KTLS_HS_KEY_UPDATE);
 	ktls_buf_u8(b, requested ? 1 : 0);
 	ktls_msg_end(b, m);
+}
+
+int ktls_alert_decode(const uint8_t *body, size_t len, int *desc, const char **why)
+{
+	/* An empty alert is no alert at all, as OpenSSL judges it. */
+	if (len == 0) {
+		*why = "empty alert record";
+		return KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE);
+	}
+	if (len != 2)
+		return DECODE_ERR("alert record is not two bytes");
+	/* The level is not trusted: in TLS 1.3 every alert but close_notify
+	 * and user_canceled is an error whatever it says (6). */
+	*desc = body[1];
+	return 0;
 }

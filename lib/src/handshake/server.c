@@ -22,16 +22,21 @@ static bool in_list(const uint16_t *list, size_t n, uint16_t v)
 }
 
 /* A certificate for this client: the first whose names match the SNI (if
- * any matches) and whose key fits one of the client's schemes, taken in our
- * order of preference. */
+ * any matches), whose chain is signed only with schemes the client lists
+ * for certificates (if any is), and whose key fits one of the client's
+ * schemes, taken in our order of preference. */
 static const struct ktls_cert *choose_cert(const struct ktls_config *c,
 					   const struct ktls_client_hello *ch, uint16_t *scheme)
 {
-	for (int pass = ch->sni.len ? 0 : 1; pass < 2; pass++)
+	for (int pass = ch->sni.len ? 0 : 2; pass < 4; pass++)
 		for (size_t i = 0; i < c->n_certs; i++) {
 			const struct ktls_cert *k = &c->certs[i];
-			if (pass == 0 && X509_check_host(k->leaf, (const char *)ch->sni.p,
-							 ch->sni.len, 0, NULL) != 1)
+			if (pass < 2 && X509_check_host(k->leaf, (const char *)ch->sni.p,
+							ch->sni.len, 0, NULL) != 1)
+				continue;
+			/* Without a chain of those, one of our choosing (4.2.3). */
+			if (pass % 2 == 0 &&
+			    !ktls_chain_signed_with(k->chain, ch->cert_sigalgs, ch->n_cert_sigalgs))
 				continue;
 			for (size_t j = 0; j < c->n_sigalgs; j++)
 				if (in_list(ch->sigalgs, ch->n_sigalgs, c->sigalgs[j]) &&
@@ -93,28 +98,39 @@ static int send_hrr(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 	return err;
 }
 
+/* The (EC)DHE half: our share and the shared secret (none for psk_ke). */
+static int server_share(struct ktls_hs *hs, const struct ktls_share *share, uint8_t *pub,
+			size_t *pub_len, uint8_t *ecdhe, size_t *n)
+{
+	*pub_len = *n = 0;
+	if (!share)
+		return 0;
+	int err = ktls_kex_respond(hs->group, share->pub.p, share->pub.len, pub, pub_len, ecdhe, n);
+	return err ? ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
+				  hs->group)
+		   : 0;
+}
+
 static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 		       const struct ktls_share *share, uint16_t scheme)
 {
 	const struct ktls_config *c = hs->cfg;
 	uint8_t pub[KTLS_KEX_MAX_PUB], ecdhe[KTLS_KEX_MAX_SECRET], random[KTLS_RANDOM_LEN];
-	size_t pub_len, n = 0;
+	size_t pub_len, n;
 	struct ktls_buf m;
-	int err = ktls_kex_keygen(hs->group, &hs->kex, pub, &pub_len);
+	int err = server_share(hs, share, pub, &pub_len, ecdhe, &n);
 	if (err)
 		return err;
-	err = ktls_kex_derive(hs->group, hs->kex, share->pub.p, share->pub.len, ecdhe, &n);
-	if (err)
-		return ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
-				    hs->group);
 	if (RAND_bytes(random, sizeof(random)) != 1)
 		return -KTLS_E_CRYPTO;
 
 	ktls_buf_init(&m);
 	struct ktls_server_hello sh = {.session_id = ch->session_id,
 				       .suite = hs->suite->id,
-				       .group = hs->group,
-				       .pub = {pub, pub_len}};
+				       .group = share ? hs->group : 0,
+				       .pub = {pub, pub_len},
+				       .has_psk = hs->resumed,
+				       .psk_identity = hs->psk_index};
 	memcpy(sh.random, random, sizeof(random));
 	ktls_server_hello_encode(&m, &sh);
 	err = ktls_hs_send(hs, &m);
@@ -123,7 +139,7 @@ static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 	if (!err && ch->session_id.len)
 		ktls_hs_send_ccs(hs);
 	if (!err)
-		err = ktls_hs_derive_handshake(hs, ecdhe, n);
+		err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
 	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 	if (!err)
 		err = ktls_hs_set_write(hs, hs->s_hs);
@@ -142,15 +158,17 @@ static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 	m.len = 0;
 	ktls_encrypted_extensions_encode(&m, &ee);
 	err = ktls_hs_send(hs, &m);
-	if (!err && c->verify != KTLS_VERIFY_NONE) {
+	/* A resumed session was authenticated when it was made: no
+	 * certificates this time (RFC 8446 2.2). */
+	if (!err && c->verify != KTLS_VERIFY_NONE && !hs->resumed) {
 		m.len = 0;
 		ktls_certificate_request_encode(&m, c->sigalgs, c->n_sigalgs);
 		err = ktls_hs_send(hs, &m);
 		hs->cert_requested = true;
 	}
-	if (!err)
+	if (!err && !hs->resumed)
 		err = ktls_hs_send_certificate(hs, hs->cert);
-	if (!err)
+	if (!err && !hs->resumed)
 		err = ktls_hs_send_cert_verify(hs, scheme);
 	uint8_t mac[KTLS_MAX_HASH];
 	if (!err)
@@ -173,6 +191,40 @@ out:
 	return err;
 }
 
+/* A full handshake's needs: a suite, a certificate for the client's
+ * schemes, and what (EC)DHE needs. */
+static int full_handshake_choices(struct ktls_hs *hs, const struct ktls_client_hello *ch,
+				  uint16_t *scheme)
+{
+	const struct ktls_config *c = hs->cfg;
+	if (!ch->has_sigalgs)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: no signature_algorithms");
+	if (!ch->has_groups || !ch->has_key_share)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: no supported_groups or key_share");
+	const struct ktls_suite *suite = NULL;
+	for (size_t i = 0; i < c->n_suites && !suite; i++)
+		if (in_list(ch->suites, ch->n_suites, c->suites[i]))
+			suite = ktls_suite_get(c->suites[i]);
+	/* After a HelloRetryRequest the suite stays what it named. */
+	if (hs->did_hrr)
+		suite = in_list(ch->suites, ch->n_suites, hs->suite->id) ? hs->suite : NULL;
+	if (!suite)
+		return hs->did_hrr ? FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+					  "second ClientHello changed suites")
+				   : FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
+					  "no cipher suite in common");
+	hs->suite = suite;
+	hs->cert = choose_cert(c, ch, scheme);
+	if (!hs->cert)
+		return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
+			    c->n_certs ? "no certificate fits the client's signature algorithms"
+				       : "server has no certificate");
+	hs->sigalg = *scheme;
+	return 0;
+}
+
 static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 {
 	const struct ktls_config *c = hs->cfg;
@@ -181,42 +233,35 @@ static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	int err = ktls_client_hello_decode(&ch, m->body, m->len, &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "ClientHello: %s", why);
-	if (!ch.has_sigalgs)
-		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
-			    "ClientHello: no signature_algorithms");
-	if (!ch.has_groups || !ch.has_key_share)
-		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
-			    "ClientHello: no supported_groups or key_share");
-
-	const struct ktls_suite *suite = NULL;
-	for (size_t i = 0; i < c->n_suites && !suite; i++)
-		if (in_list(ch.suites, ch.n_suites, c->suites[i]))
-			suite = ktls_suite_get(c->suites[i]);
-	if (!suite)
-		return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common");
-	if (hs->did_hrr && suite != hs->suite)
-		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changed suites");
-	hs->suite = suite;
-
-	uint16_t scheme = 0;
-	hs->cert = choose_cert(c, &ch, &scheme);
-	if (!hs->cert)
-		return FAIL(hs, KTLS_ALERT_HANDSHAKE_FAILURE,
-			    c->n_certs ? "no certificate fits the client's signature algorithms"
-				       : "server has no certificate");
-	hs->sigalg = scheme;
+	/* We never accept 0-RTT: what the client sent early is skipped, but
+	 * after a HelloRetryRequest only until the second ClientHello, which
+	 * must not offer it again (4.2.10). */
+	if (hs->did_hrr && ch.early_data)
+		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+			    "second ClientHello offers early data (4.2.10)");
+	hs->early_skip = ch.early_data;
+	hs->early_budget = ch.early_data ? KTLS_EARLY_SKIP : 0;
 	if ((err = choose_alpn(hs, &ch)))
 		return err;
 
+	/* A ticket we can resume, or a full handshake. */
+	uint16_t scheme = 0;
+	if ((err = ktls_hs_server_pick_psk(hs, &ch, m)) < 0)
+		return err;
+	if (!hs->resumed && (err = full_handshake_choices(hs, &ch, &scheme)))
+		return err;
+
 	/* Our most preferred group for which the client sent a share; if it
-	 * sent none we can use, ask for one (HelloRetryRequest). */
+	 * sent none we can use, ask for one (HelloRetryRequest). A session
+	 * resumed with psk_ke needs none. */
 	const struct ktls_share *share = NULL;
 	for (size_t i = 0; i < c->n_groups && !share; i++)
 		for (size_t j = 0; j < ch.n_shares && !share; j++)
 			if (ch.shares[j].group == c->groups[i] &&
 			    (!hs->did_hrr || c->groups[i] == hs->group))
 				share = &ch.shares[j];
-	if (!share) {
+	bool need_share = !hs->resumed || hs->psk_dhe;
+	if (!share && need_share) {
 		if (hs->did_hrr)
 			return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 				    "second ClientHello lacks the requested key share");
@@ -228,9 +273,12 @@ static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 				    "no key exchange group in common");
 		return send_hrr(hs, &ch, m);
 	}
-	hs->group = share->group;
+	if (!need_share)
+		share = NULL;
+	if (share)
+		hs->group = share->group;
 
-	if (!hs->did_hrr && (err = ktls_transcript_set_suite(&hs->th, suite)))
+	if (!hs->did_hrr && (err = ktls_transcript_set_suite(&hs->th, hs->suite)))
 		return err;
 	if ((err = ktls_transcript_add(&hs->th, m->raw, m->raw_len)))
 		return err;
@@ -270,35 +318,13 @@ static int on_client_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m
 	return 0;
 }
 
-/* Tickets: opaque random blobs for now (resumption is not implemented, so
- * they are never accepted back). Not part of the transcript. */
-static int send_tickets(struct ktls_hs *hs)
-{
-	struct ktls_buf m;
-	ktls_buf_init(&m);
-	for (unsigned i = 0; i < hs->cfg->tickets; i++) {
-		uint8_t ticket[32], nonce[1] = {(uint8_t)i};
-		uint32_t age_add;
-		if (RAND_bytes(ticket, sizeof(ticket)) != 1 ||
-		    RAND_bytes((uint8_t *)&age_add, sizeof(age_add)) != 1)
-			return -KTLS_E_CRYPTO;
-		struct ktls_new_session_ticket t = {7200, age_add, {nonce, 1}, {ticket, 32}};
-		ktls_new_session_ticket_encode(&m, &t);
-	}
-	ktls_buf_put(&hs->flight, m.base, m.len);
-	int err = m.bad || hs->flight.bad ? -ENOMEM : ktls_hs_flush(hs);
-	ktls_buf_free(&m);
-	return err;
-}
-
 static int on_finished(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 {
 	int err;
 	if ((err = ktls_hs_check_finished(hs, hs->c_hs, m)) ||
-	    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = send_tickets(hs)))
+	    (err = ktls_hs_set_read(hs, hs->c_ap)) || (err = ktls_hs_complete(hs)))
 		return err;
-	hs->state = HS_DONE;
-	return 0;
+	return ktls_hs_server_tickets(hs);
 }
 
 static const struct ktls_hs_rule rules[] = {
