@@ -27,7 +27,7 @@ if [ "$KTLS_KSUITE" != bookworm ] && [ "${KTLS_DKMS_IN_CHROOT:-}" != 1 ]; then
 		cp "$(ls "$DEBS/${p}_"*.deb | grep -F "_${KTLS_KPKGVER}_" | head -1)" "$root/ktls/debs/"
 	done
 	mount -t proc proc "$root/proc"
-	trap 'umount "$root/proc"' EXIT
+	trap 'umount "$root/proc"; rm -rf "$root/ktls"' EXIT
 	chroot "$root" env KTLS_DKMS_IN_CHROOT=1 KTLS_KERNEL="$KTLS_KERNEL" bash /ktls/kmod-patches/dkms-test.sh
 	exit $?
 fi
