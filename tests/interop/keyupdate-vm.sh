@@ -40,7 +40,7 @@ rm -f /tmp/c1.out
   echo "three"; wait_for /tmp/c1.out "got: three"; echo "BYE"; sleep 2; } |
 	timeout 120 $OPENSSL s_server $OPENSSL_KTLS -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
 		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
-sleep 1
+wait_port 4431
 ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
 wait
 check "openssl s_server k/K -> our client (kTLS)" /tmp/c1.out "offload tx+rx" "got: one" \
@@ -50,7 +50,7 @@ check "  ... s_server got our data and echoes after every update" /tmp/s1.out "h
 
 # 2: our server, openssl client.
 timeout 120 ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
-sleep 1
+wait_port 4432
 { wait_for /tmp/c2.out "handshake ok"; echo "one"; wait_for /tmp/c2.out "got: one"
   echo k; wait_for /tmp/c2.out "key update received 1"
   echo "two UPDATE"; wait_for /tmp/c2.out "got: two UPDATE"
@@ -65,7 +65,7 @@ check "  ... s_client got our echoes after every update" /tmp/s2.out "echo:one" 
 
 # 3: our server, gnutls client with inline commands.
 timeout 120 ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
-sleep 1
+wait_port 4433
 { wait_for /tmp/c3.out "handshake ok"; echo "one"; wait_for /tmp/c3.out "got: one"
   echo "^rekey^"; wait_for /tmp/c3.out "key update received 1"
   echo "two UPDATE"; wait_for /tmp/c3.out "got: two UPDATE"

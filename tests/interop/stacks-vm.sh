@@ -21,13 +21,6 @@ fail=0
 # 0 for a counter the kernel lacks (stock modules have no re-key counters)
 stat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/net/tls_stat; }
 . "$(dirname "$0")/wait-for.sh"
-wait_port() { # the peer's listener, up to 30 s
-	for _ in $(seq 300); do
-		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # Every peer runs under timeout: a peer left waiting (its partner failed
 # early) must not hold the VM to the harness's limit.
 # result NAME OK(0/1) DETAIL: with "rekey" a case must pass, with "stock" fail.

@@ -11,3 +11,13 @@ wait_for() {
 	echo "timed out waiting for '$2' in $1" >&2
 	return 1
 }
+# wait_port PORT: until something listens on TCP PORT, up to 30 s (a
+# loaded machine can take more than a second to start a peer).
+wait_port() {
+	for _ in $(seq 300); do
+		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
