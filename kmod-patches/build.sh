@@ -20,9 +20,10 @@ stamp=$(cat "$series_dir"/series "$series_dir"/*.patch "$here/Kbuild" "$here/bui
 out="$KTLS_CACHE/kmod/$KREL-$stamp"
 ko="$out/net/tls/tls.ko"
 if [ ! -f "$ko" ]; then
-	rm -rf "$out" && mkdir -p "$out/net" "$out/include/net"
+	rm -rf "$out" && mkdir -p "$out/net" "$out/include/net" "$out/include/uapi/linux"
 	cp -r "$KROOT/source/net/tls" "$out/net/"
 	cp "$KROOT/source/include/net/tls.h" "$out/include/net/"
+	cp "$KROOT/source/include/uapi/linux/tls.h" "$out/include/uapi/linux/"
 	while read -r p; do
 		[ -z "$p" ] || [ "${p#\#}" != "$p" ] && continue
 		patch -s -d "$out" -p1 --no-backup-if-mismatch <"$series_dir/$p" ||
@@ -31,12 +32,28 @@ if [ ! -f "$ko" ]; then
 	cp "$here/Kbuild" "$out/net/tls/Kbuild"
 	rm -f "$out/net/tls/Makefile"
 
-	# Debian's headers Makefile includes its -common twin by absolute path.
-	hdr="$KROOT/headers/usr/src/linux-headers-$KREL"
-	sed -i "s|^include /usr/src/|include $KROOT/headers/usr/src/|" "$hdr/Makefile"
-	command -v pahole >/dev/null || echo "build.sh: pahole missing (package dwarves): no BTF" >&2
-	make -s -C "$hdr" M="$out/net/tls" modules >"$out/build.log" 2>&1 ||
-		{ cat "$out/build.log" >&2; exit 1; }
+	if [ "$KTLS_KSUITE" = bookworm ]; then
+		# Debian's headers Makefile includes its -common twin by absolute path.
+		hdr="$KROOT/headers/usr/src/linux-headers-$KREL"
+		sed -i "s|^include /usr/src/|include $KROOT/headers/usr/src/|" "$hdr/Makefile"
+		command -v pahole >/dev/null || echo "build.sh: pahole missing (package dwarves): no BTF" >&2
+		make -s -C "$hdr" M="$out/net/tls" modules >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; exit 1; }
+	else
+		# A newer suite's headers were configured by its own gcc (Debian
+		# 13: gcc-14, whose flags gcc-12 rejects): build in a chroot of
+		# that suite, the headers at their own paths there.
+		root=$("$here/../tests/vm/chroot.sh" "$KTLS_KSUITE" | tail -1) || exit $?
+		cp -a "$KROOT/headers/usr" "$root/"
+		sed -i "s|^include $KROOT/headers/usr/src/|include /usr/src/|" \
+			"$root/usr/src/linux-headers-$KREL/Makefile"
+		b="/build/$KREL-$stamp"
+		rm -rf "$root$b" && mkdir -p "$root/build" && cp -a "$out" "$root$b"
+		chroot "$root" make -s -C "/usr/src/linux-headers-$KREL" M="$b/net/tls" modules \
+			>"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
+		cp "$root$b/net/tls/tls.ko" "$out/net/tls/"
+		rm -rf "$root$b"
+	fi
 	if grep -qi "warning" "$out/build.log"; then
 		cat "$out/build.log" >&2
 		echo "build.sh: the build warned" >&2

@@ -8,7 +8,8 @@ src=/usr/src/linux-source-$series.tar.xz
 [ -d "$series" ] || { echo "ktls-tls: no patches for Linux $series" >&2; exit 1; }
 [ -f "$src" ] || { echo "ktls-tls: install linux-source-$series" >&2; exit 1; }
 rm -rf net include
-tar -xJf "$src" --strip-components=1 --wildcards '*/net/tls' '*/include/net/tls.h'
+tar -xJf "$src" --strip-components=1 --wildcards '*/net/tls' '*/include/net/tls.h' \
+	'*/include/uapi/linux/tls.h'
 while read -r p; do
 	[ -n "$p" ] && patch -s -p1 <"$series/$p"
 done <"$series/series"

@@ -8,7 +8,10 @@
 # Data must keep flowing after every update: each side echoes the other.
 # Update counts are lower bounds: a peer may answer a request and honour
 # its own scheduled update with one KeyUpdate (OpenSSL and we both do).
+# OPENSSL, OPENSSL_KTLS (e.g. -ktls) and GNUTLS_CLI pick other peers
+# (stacks-vm.sh: sid's, with kTLS on their side too).
 C=/work/certs
+: "${OPENSSL:=openssl}" "${GNUTLS_CLI:=gnutls-cli}" "${OPENSSL_KTLS:=}"
 fail=0
 check() { # name file pattern...
 	name=$1 file=$2
@@ -24,18 +27,9 @@ check() { # name file pattern...
 	echo "ok - $name"
 }
 
-# The peers' commands are paced on evidence: a command line goes out only
-# once the data before it has arrived, and the next line only once our side
-# has taken the KeyUpdate in, so that a slow VM can never merge a command
-# with the line after it (s_server reads "k\ntwo" as data).
-wait_for() { # file pattern: up to 60 s
-	for _ in $(seq 600); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' in $1" >&2
-	return 1
-}
+# Commands are paced on evidence (wait-for.sh); the next line only once
+# our side has taken the KeyUpdate in.
+. "$(dirname "$0")/wait-for.sh"
 
 # 1: openssl server, our client. s_server treats a line "k"/"K" as a command.
 rm -f /tmp/c1.out
@@ -44,9 +38,9 @@ rm -f /tmp/c1.out
   echo "two UPDATE"; wait_for /tmp/c1.out "got: two UPDATE"
   echo K; wait_for /tmp/c1.out "key update received 3"
   echo "three"; wait_for /tmp/c1.out "got: three"; echo "BYE"; sleep 2; } |
-	openssl s_server -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
+	timeout 120 $OPENSSL s_server $OPENSSL_KTLS -accept 4431 -cert $C/server-ecdsa256.pem -key $C/server-ecdsa256.key \
 		-tls1_3 -naccept 1 >/tmp/s1.out 2>&1 &
-sleep 1
+wait_port 4431
 ktls_conn_peer client 127.0.0.1 4431 $C/ca.pem >/tmp/c1.out 2>&1
 wait
 check "openssl s_server k/K -> our client (kTLS)" /tmp/c1.out "offload tx+rx" "got: one" \
@@ -55,14 +49,14 @@ check "  ... s_server got our data and echoes after every update" /tmp/s1.out "h
 	"echo:two UPDATE" "echo:three"
 
 # 2: our server, openssl client.
-ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
-sleep 1
+timeout 120 ktls_conn_peer server 4432 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c2.out 2>&1 &
+wait_port 4432
 { wait_for /tmp/c2.out "handshake ok"; echo "one"; wait_for /tmp/c2.out "got: one"
   echo k; wait_for /tmp/c2.out "key update received 1"
   echo "two UPDATE"; wait_for /tmp/c2.out "got: two UPDATE"
   echo K; wait_for /tmp/c2.out "key update received 2"
   echo "three BYE"; sleep 2; } |
-	openssl s_client -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
+	$OPENSSL s_client $OPENSSL_KTLS -connect 127.0.0.1:4432 -CAfile $C/ca.pem -servername server.test \
 		-tls1_3 >/tmp/s2.out 2>&1
 wait
 check "openssl s_client k/K -> our server (kTLS)" /tmp/c2.out "offload tx+rx" "got: one" \
@@ -70,14 +64,14 @@ check "openssl s_client k/K -> our server (kTLS)" /tmp/c2.out "offload tx+rx" "g
 check "  ... s_client got our echoes after every update" /tmp/s2.out "echo:one" "echo:three BYE"
 
 # 3: our server, gnutls client with inline commands.
-ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
-sleep 1
+timeout 120 ktls_conn_peer server 4433 $C/server-ecdsa256.pem $C/server-ecdsa256.key >/tmp/c3.out 2>&1 &
+wait_port 4433
 { wait_for /tmp/c3.out "handshake ok"; echo "one"; wait_for /tmp/c3.out "got: one"
   echo "^rekey^"; wait_for /tmp/c3.out "key update received 1"
   echo "two UPDATE"; wait_for /tmp/c3.out "got: two UPDATE"
   echo "^rekey1^"; wait_for /tmp/c3.out "key update received 2"; sleep 1
   echo "three BYE"; sleep 2; } |
-	gnutls-cli 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
+	$GNUTLS_CLI 127.0.0.1 --port 4433 --x509cafile $C/ca.pem --sni-hostname server.test \
 		--verify-hostname server.test --inline-commands >/tmp/s3.out 2>&1
 wait
 check "gnutls-cli ^rekey^/^rekey1^ -> our server (kTLS)" /tmp/c3.out "offload tx+rx" "got: one" \

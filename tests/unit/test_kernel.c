@@ -235,6 +235,42 @@ START_TEST(attach_other_ulp)
 }
 END_TEST
 
+static int fake_set_enoprotoopt(int fd, int level, int opt, const void *v, socklen_t len)
+{
+	(void)fd, (void)level, (void)opt, (void)v, (void)len;
+	errno = ENOPROTOOPT;
+	return -1;
+}
+
+START_TEST(tx_max_payload_maps_errors)
+{
+	/* The range is TLS 1.3's, checked before the kernel is asked. */
+	fake_errno = 0;
+	fake_opt = 0;
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 62), -ERANGE);
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 16385), -ERANGE);
+	ck_assert_int_eq(fake_opt, 0);
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 63), 0);
+	ck_assert_int_eq(fake_level, KTLS_UAPI_SOL_TLS);
+	ck_assert_int_eq(fake_opt, KTLS_UAPI_TLS_TX_MAX_PAYLOAD_LEN);
+	ck_assert_int_eq(fake_len, 2);
+	uint16_t v;
+	memcpy(&v, fake_seen, 2);
+	ck_assert_uint_eq(v, 63);
+	fake_errno = EBUSY; /* a record is open */
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 100), -EBUSY);
+	/* ENOPROTOOPT: with the tls ULP on, the module lacks the option;
+	 * without it, there is no ULP. */
+	ktls_sys.setsockopt = fake_set_enoprotoopt;
+	fake_errno = 0;
+	fake_ulp = "tls";
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 100), -EOPNOTSUPP);
+	fake_ulp = "";
+	ck_assert_int_eq(ktls_kernel_set_tx_max_payload(3, 100), -KTLS_E_NO_ULP);
+	fake_ulp = "tls";
+}
+END_TEST
+
 START_TEST(probe_this_kernel)
 {
 	/* Whatever this kernel is, the probe must agree with a direct attempt
@@ -281,6 +317,7 @@ int main(void)
 	tcase_add_test(tc, set_key_errors);
 	tcase_add_test(tc, get_seq_parses_and_maps);
 	tcase_add_test(tc, attach_other_ulp);
+	tcase_add_test(tc, tx_max_payload_maps_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("probe");
 	tcase_add_test(tc, probe_this_kernel);

@@ -12,24 +12,27 @@ want_source=0
 mkdir -p "$DEBS" "$KROOT"
 cache_lock "fetch-$KREL"
 fetch() { # package name -> .deb path in the cache
-	local pkg=$1 f
-	f=$(ls "$DEBS/${pkg}_"*.deb 2>/dev/null | grep -F "_${KTLS_KPKGVER}_" | head -1 || true)
-	if [ -z "$f" ]; then
-		vm_log "downloading $pkg=$KTLS_KPKGVER"
-		(cd "$DEBS" && apt-get download -q "$pkg=$KTLS_KPKGVER" >/dev/null 2>&1) ||
-			(cd "$DEBS" && apt-get update -qq >/dev/null 2>&1 && apt-get download -q "$pkg=$KTLS_KPKGVER" >/dev/null 2>&1) ||
-			vm_skip "cannot download $pkg=$KTLS_KPKGVER from the Debian archive"
-		f=$(ls "$DEBS/${pkg}_"*.deb | grep -F "_${KTLS_KPKGVER}_" | head -1)
-	fi
-	echo "$f"
+	suite_fetch "$KTLS_KSUITE" "$DEBS" "$1" "$KTLS_KPKGVER"
 }
+# sid splits the image into the kernel binary, its modules and the
+# modules' index files (modules.builtin: what needs no insmod).
+image_pkgs="linux-image-$KREL-unsigned"
+case $KTLS_KSUITE in sid) image_pkgs="linux-binary-$KREL linux-modules-$KREL linux-base-$KREL" ;; esac
 
 # Image: vmlinuz plus every module, decompressed so busybox insmod can load them.
 if [ ! -f "$KROOT/image.done" ]; then
-	deb=$(fetch "linux-image-$KREL-unsigned")
 	rm -rf "$KROOT/image" && mkdir -p "$KROOT/image"
-	dpkg-deb -x "$deb" "$KROOT/image"
-	find "$KROOT/image/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+	for p in $image_pkgs; do
+		dpkg-deb -x "$(fetch "$p")" "$KROOT/image"
+	done
+	# Newer Debian kernels live under /usr/lib/modules (usrmerge).
+	[ -d "$KROOT/image/lib/modules" ] || { mkdir -p "$KROOT/image/lib" &&
+		ln -s ../usr/lib/modules "$KROOT/image/lib/modules"; }
+	find "$KROOT/image/lib/modules/" -name '*.ko.xz' -exec xz -d {} +
+	find "$KROOT/image/lib/modules/" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+	# ... and keep the kernel there, not in /boot.
+	[ -f "$KROOT/image/boot/vmlinuz-$KREL" ] || { mkdir -p "$KROOT/image/boot" &&
+		ln -s "../lib/modules/$KREL/vmlinuz" "$KROOT/image/boot/vmlinuz-$KREL"; }
 	depmod -b "$KROOT/image" "$KREL"
 	touch "$KROOT/image.done"
 fi

@@ -29,7 +29,13 @@ chmod +x "$root/init"
 
 # Modules in load order: the tls ULP, then the AEADs it asks the crypto API
 # for at setsockopt time (it has no link-time dependency on them).
-mods="tls gcm ccm chacha20poly1305 aesni_intel ghash_generic chacha_x86_64 poly1305_x86_64 tcp_diag"
+# The names differ by kernel: 7.x folded the x86 ChaCha20 and Poly1305 code
+# into the libraries (chacha, libchacha, libpoly1305; without them no
+# ChaCha20-Poly1305) and GHASH into the GCM code.
+case $KTLS_KSERIES in
+6.*) mods="tls gcm ccm chacha20poly1305 aesni_intel ghash_generic chacha_x86_64 poly1305_x86_64 tcp_diag" ;;
+*) mods="tls gcm ccm chacha20poly1305 aesni_intel chacha libchacha libpoly1305 tcp_diag" ;;
+esac
 n=0
 for m in $mods; do
 	modprobe --show-depends -d "$KROOT/image" -S "$KREL" "$m"

@@ -3,10 +3,11 @@
 # Boots the pinned Debian kernel under qemu (TCG) and runs one command in it.
 #
 #   run.sh [--bin FILE]... [--file SRC=DST]... [--tls-ko FILE] [--timeout S]
-#          [--env NAME=VALUE]... [--shell] -- COMMAND [ARG]...
+#          [--env NAME=VALUE]... [--userland SUITE] [--shell] -- COMMAND [ARG]...
 #
 # --bin copies an executable (and its libraries) to /work/bin; --file copies
 # any file to /work/DST; --tls-ko boots with that tls.ko instead of stock;
+# --userland puts a newer suite's peers (userland.sh) at /work/SUITE;
 # --shell leaves a shell on the console after the command (debugging).
 # The command's output comes back on the serial console; run.sh exits with
 # the command's status, 77 (skip) if the VM cannot run here, 124 on timeout.
@@ -21,6 +22,7 @@ while (($#)); do
 	--file) files+=("$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--tls-ko) tls_ko=$(realpath "$2"); shift 2 ;;
+	--userland) files+=("$("$here/userland.sh" "$2" | tail -1)=$2") || exit $?; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	--) shift; break ;;

@@ -29,6 +29,7 @@ struct tls_sock {
 	int has_tls; /* ULP attributes present */
 	unsigned version, cipher, txconf, rxconf;
 	int zc_ro_tx, rx_no_pad;
+	unsigned tx_max_payload; /* 0: the kernel did not say (before 6.19) */
 	int pid;
 	char comm[32];
 };
@@ -98,6 +99,9 @@ static int tls_attr(const struct nlattr *a, void *data)
 		break;
 	case KTLS_TLS_INFO_RX_NO_PAD:
 		t->rx_no_pad = 1;
+		break;
+	case KTLS_TLS_INFO_TX_MAX_PAYLOAD_LEN:
+		t->tx_max_payload = mnl_attr_get_u16(a);
 		break;
 	}
 	return MNL_CB_OK;
@@ -301,13 +305,19 @@ int cmd_list(int argc, char **argv)
 		if (pid && t->pid != pid)
 			continue;
 		missing_details |= !t->has_tls;
+		/* The TX record size limit (TLS_TX_MAX_PAYLOAD_LEN), where the
+		 * kernel reports it. */
+		char maxpl[12] = "null";
+		if (t->tx_max_payload)
+			snprintf(maxpl, sizeof(maxpl), "%u", t->tx_max_payload);
 		if (json) {
 			/* Every string escaped: the command is whatever name a
 			 * local user gave a program. */
 			char e[8][6 * sizeof(t->comm) + 1];
 			printf("%s{\"local\":\"%s:%u\",\"peer\":\"%s:%u\",\"state\":\"%s\","
 			       "\"version\":\"%s\",\"cipher\":\"%s\",\"tx\":\"%s\",\"rx\":\"%s\","
-			       "\"zc_ro_tx\":%s,\"rx_no_pad\":%s,\"pid\":%d,\"command\":\"%s\"}",
+			       "\"zc_ro_tx\":%s,\"rx_no_pad\":%s,\"tx_max_payload\":%s,\"pid\":%d,"
+			       "\"command\":\"%s\"}",
 			       shown ? "," : "", text_json(e[0], sizeof(e[0]), t->src), t->sport,
 			       text_json(e[1], sizeof(e[1]), t->dst), t->dport,
 			       text_json(e[2], sizeof(e[2]), state_name(t->state)),
@@ -320,16 +330,16 @@ int cmd_list(int argc, char **argv)
 			       text_json(e[5], sizeof(e[5]), conf_name(t->txconf)),
 			       text_json(e[6], sizeof(e[6]), conf_name(t->rxconf)),
 			       t->zc_ro_tx ? "true" : "false", t->rx_no_pad ? "true" : "false",
-			       t->pid, text_json(e[7], sizeof(e[7]), t->comm));
+			       maxpl, t->pid, text_json(e[7], sizeof(e[7]), t->comm));
 		} else {
 			if (!shown)
-				printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %s\n", "LOCAL",
-				       "PEER", "STATE", "TLS", "CIPHER", "TX", "RX", "FLAGS",
-				       "PID/COMMAND");
+				printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %-6s %s\n",
+				       "LOCAL", "PEER", "STATE", "TLS", "CIPHER", "TX", "RX",
+				       "FLAGS", "MAXREC", "PID/COMMAND");
 			char l[64], p[64], comm[sizeof(t->comm)];
 			snprintf(l, sizeof(l), "%s:%u", t->src, t->sport);
 			snprintf(p, sizeof(p), "%s:%u", t->dst, t->dport);
-			printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %d/%s\n", l, p,
+			printf("%-24s %-24s %-6s %-4s %-18s %-4s %-4s %-6s %-6s %d/%s\n", l, p,
 			       state_name(t->state),
 			       t->version == 0x0304   ? "1.3"
 			       : t->version == 0x0303 ? "1.2"
@@ -339,7 +349,8 @@ int cmd_list(int argc, char **argv)
 			       t->zc_ro_tx    ? "zc"
 			       : t->rx_no_pad ? "nopad"
 					      : "-",
-			       t->pid, text_terminal(comm, sizeof(comm), t->comm));
+			       maxpl[0] == 'n' ? "-" : maxpl, t->pid,
+			       text_terminal(comm, sizeof(comm), t->comm));
 		}
 		shown++;
 	}

@@ -70,11 +70,13 @@ static void print_json(const struct ktls_kernel_info *in)
 	for (size_t i = 0; i < 4; i++)
 		printf("%s\"%s\":%s", i ? "," : "", ktls_suite_name(suites[i]),
 		       in->suites & KTLS_SUITE_BIT(suites[i]) ? "true" : "false");
-	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s,\"counters\":{",
+	printf("},\"rekey\":%s,\"rx_no_pad\":%s,\"tx_zerocopy\":%s,\"tx_max_payload\":%s,"
+	       "\"counters\":{",
 	       in->rekey == 1	? "true"
 	       : in->rekey == 0 ? "false"
 				: "null",
-	       in->rx_no_pad ? "true" : "false", in->tx_zerocopy ? "true" : "false");
+	       in->rx_no_pad ? "true" : "false", in->tx_zerocopy ? "true" : "false",
+	       in->tx_max_payload ? "true" : "false");
 	print_counters(1);
 	printf("}}\n");
 }
@@ -121,6 +123,8 @@ int cmd_status(int argc, char **argv)
 			       : ktls_strerror(in.rekey));
 	printf("  %-30s %s\n", "TLS_RX_EXPECT_NO_PAD", in.rx_no_pad ? "yes" : "no");
 	printf("  %-30s %s\n", "TLS_TX_ZEROCOPY_RO", in.tx_zerocopy ? "yes" : "no");
+	printf("  %-30s %s\n", "TLS_TX_MAX_PAYLOAD_LEN",
+	       in.tx_max_payload ? "yes (record size limit, RFC 8449)" : "no");
 	printf("\n/proc/net/tls_stat:\n");
 	if (print_counters(0))
 		printf("  (not readable)\n");

@@ -116,11 +116,12 @@ KTLS_API const char *ktls_version_string(void);
  * cached for the process; KTLS_PROBE_FRESH asks again (after modprobe, say).
  */
 struct ktls_kernel_info {
-	int tls;	 /* 0 available, else why not (-KTLS_E_NO_KTLS, ...) */
-	unsigned suites; /* bit KTLS_SUITE_BIT(s) set if the kernel can carry suite s */
-	int rekey;	 /* 1 re-key works, 0 refused (EBUSY), < 0 could not tell */
-	int rx_no_pad;	 /* 1 TLS_RX_EXPECT_NO_PAD accepted, 0 not */
-	int tx_zerocopy; /* 1 TLS_TX_ZEROCOPY_RO accepted, 0 not */
+	int tls;	    /* 0 available, else why not (-KTLS_E_NO_KTLS, ...) */
+	unsigned suites;    /* bit KTLS_SUITE_BIT(s) set if the kernel can carry suite s */
+	int rekey;	    /* 1 re-key works, 0 refused (EBUSY), < 0 could not tell */
+	int rx_no_pad;	    /* 1 TLS_RX_EXPECT_NO_PAD accepted, 0 not */
+	int tx_zerocopy;    /* 1 TLS_TX_ZEROCOPY_RO accepted, 0 not */
+	int tx_max_payload; /* 1 TLS_TX_MAX_PAYLOAD_LEN works (6.19+ or our kmod), 0 not */
 };
 #define KTLS_SUITE_BIT(s) (1u << ((s)-KTLS_TLS_AES_128_GCM_SHA256))
 #define KTLS_PROBE_FRESH  1u

@@ -143,6 +143,42 @@ int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, u
 	return 0;
 }
 
+/* SOL_TLS answers ENOPROTOOPT both without the ULP and for an option the
+ * module does not know: the ULP's name tells which. */
+static int max_payload_errno(int fd, int e)
+{
+	if (e != ENOPROTOOPT)
+		return -e;
+	char name[16] = {0};
+	socklen_t len = sizeof(name) - 1;
+	if (ktls_sys.getsockopt(fd, IPPROTO_TCP, KTLS_UAPI_TCP_ULP, name, &len) == 0 &&
+	    strcmp(name, "tls") == 0)
+		return -EOPNOTSUPP;
+	return -KTLS_E_NO_ULP;
+}
+
+int ktls_kernel_set_tx_max_payload(int fd, uint16_t len)
+{
+	if (len < KTLS_UAPI_TLS13_MIN_PAYLOAD || len > KTLS_UAPI_MAX_PAYLOAD)
+		return -ERANGE;
+	if (ktls_sys.setsockopt(fd, KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX_MAX_PAYLOAD_LEN, &len,
+				sizeof(len)) == 0)
+		return 0;
+	return max_payload_errno(fd, errno);
+}
+
+int ktls_kernel_get_tx_max_payload(int fd, uint16_t *len)
+{
+	uint16_t v = 0;
+	socklen_t n = sizeof(v);
+	if (ktls_sys.getsockopt(fd, KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX_MAX_PAYLOAD_LEN, &v, &n))
+		return max_payload_errno(fd, errno);
+	if (n != sizeof(v))
+		return -EPROTO;
+	*len = v;
+	return 0;
+}
+
 int ktls_kernel_send_record(int fd, uint8_t type, const void *buf, size_t len, int flags)
 {
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))] = {0};

@@ -40,6 +40,18 @@ int ktls_kernel_set_key(int fd, enum ktls_dir dir, const struct ktls_suite *s, c
  * TLS_SET_RECORD_TYPE cmsg): how non-data records go out. */
 int ktls_kernel_send_record(int fd, uint8_t type, const void *buf, size_t len, int flags);
 
+/*
+ * The largest plaintext the kernel puts in one TX record (for a peer's
+ * RFC 8449 record_size_limit, pass the limit less one). 0 or: -ERANGE len
+ * outside 63..16384 (nothing asked); -EBUSY a record is open (the kernel
+ * keeps its size; send or flush first); -KTLS_E_NO_ULP no TLS ULP on fd;
+ * -EOPNOTSUPP this kernel lacks the option (before 6.19, without our
+ * module); else -errno.
+ */
+int ktls_kernel_set_tx_max_payload(int fd, uint16_t len);
+/* The limit in force (16384 unless set); errors as above. */
+int ktls_kernel_get_tx_max_payload(int fd, uint16_t *len);
+
 /* The kernel's next record sequence number for a direction keyed with suite
  * s (the kernel insists on the exact crypto_info size of its cipher). */
 int ktls_kernel_get_seq(int fd, enum ktls_dir dir, const struct ktls_suite *s, uint64_t *seq);

@@ -54,6 +54,12 @@ static void probe(struct ktls_kernel_info *info)
 	}
 	err = ktls_kernel_set_key(rekey_fd, KTLS_DIR_TX, rekey_suite, key, iv, 0, true);
 	info->rekey = err == 0 ? 1 : err == -KTLS_E_REKEY_UNSUPPORTED ? 0 : err;
+	/* TLS 1.3's smallest record size limit must be taken and read back. */
+	uint16_t got = 0;
+	info->tx_max_payload =
+		ktls_kernel_set_tx_max_payload(rekey_fd, KTLS_UAPI_TLS13_MIN_PAYLOAD) == 0 &&
+		ktls_kernel_get_tx_max_payload(rekey_fd, &got) == 0 &&
+		got == KTLS_UAPI_TLS13_MIN_PAYLOAD;
 	int one = 1;
 	info->tx_zerocopy = setsockopt(rekey_fd, KTLS_UAPI_SOL_TLS, KTLS_UAPI_TLS_TX_ZEROCOPY_RO,
 				       &one, sizeof(one)) == 0;

@@ -10,16 +10,22 @@
 #include <assert.h>
 #include <stdint.h>
 
-#define KTLS_UAPI_SOL_TLS	       282
-#define KTLS_UAPI_TCP_ULP	       31
-#define KTLS_UAPI_TLS_TX	       1
-#define KTLS_UAPI_TLS_RX	       2
-#define KTLS_UAPI_TLS_TX_ZEROCOPY_RO   3
-#define KTLS_UAPI_TLS_RX_EXPECT_NO_PAD 4
-#define KTLS_UAPI_TLS_SET_RECORD_TYPE  1
-#define KTLS_UAPI_TLS_GET_RECORD_TYPE  2
+#define KTLS_UAPI_SOL_TLS		 282
+#define KTLS_UAPI_TCP_ULP		 31
+#define KTLS_UAPI_TLS_TX		 1
+#define KTLS_UAPI_TLS_RX		 2
+#define KTLS_UAPI_TLS_TX_ZEROCOPY_RO	 3
+#define KTLS_UAPI_TLS_RX_EXPECT_NO_PAD	 4
+#define KTLS_UAPI_TLS_TX_MAX_PAYLOAD_LEN 5 /* 6.19; u16 */
+#define KTLS_UAPI_TLS_SET_RECORD_TYPE	 1
+#define KTLS_UAPI_TLS_GET_RECORD_TYPE	 2
 
 #define KTLS_UAPI_VERSION_1_3 0x0304
+
+/* TLS_TX_MAX_PAYLOAD_LEN's range for TLS 1.3: RFC 8449's smallest
+ * record_size_limit, 64, less the content type byte; at most 2^14. */
+#define KTLS_UAPI_TLS13_MIN_PAYLOAD 63
+#define KTLS_UAPI_MAX_PAYLOAD	    16384
 
 #define KTLS_UAPI_CIPHER_AES_GCM_128	   51
 #define KTLS_UAPI_CIPHER_AES_GCM_256	   52
