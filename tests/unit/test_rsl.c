@@ -95,6 +95,11 @@ START_TEST(peer_limit_on_every_path)
 	/* A limit of its own keeps the peer's RX in userspace, where it is
 	 * enforced; ours is honoured in userspace or by a capping kernel. */
 	ck_assert_uint_eq(ktls_conn_offload(sv.conn) & KTLS_OFFLOAD_RX, 0);
+	/* Ours goes to the kernel exactly where it can cap its records. */
+	struct ktls_kernel_info ki;
+	ktls_probe_kernel(&ki, 0);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn) & KTLS_OFFLOAD_TX,
+			  !ki.tls && ki.tx_max_payload == 1 ? KTLS_OFFLOAD_TX : 0);
 	ck_assert_uint_eq(ktls_hs_peer_record_size_limit(ktls_conn_hs(cl.conn)), 1024);
 	free(data);
 	side_free(&cl);

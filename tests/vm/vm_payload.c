@@ -97,8 +97,6 @@ END_TEST
 
 START_TEST(ebusy_while_a_record_is_open)
 {
-	if (!expect())
-		return; /* ranges_and_default checked the refusal */
 	int fds[2];
 	tx_pair(fds, KTLS_UAPI_VERSION_1_3);
 	ck_assert_int_eq(send(fds[0], "abc", 3, MSG_MORE), 3);
@@ -112,8 +110,6 @@ END_TEST
 
 START_TEST(records_cut_at_the_limit)
 {
-	if (!expect())
-		return;
 	/* 1000 bytes with a limit of 100: ten records of 100 bytes, each
 	 * 5 + 100 + 1 (content type) + 16 (tag) bytes on the wire. */
 	int fds[2];
@@ -169,8 +165,12 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, probe_reports_it);
 	tcase_add_test(tc, ranges_and_default);
-	tcase_add_test(tc, ebusy_while_a_record_is_open);
-	tcase_add_test(tc, records_cut_at_the_limit);
+	/* Only where the option exists (ranges_and_default checks the
+	 * refusal elsewhere): no test passes by returning early. */
+	if (expect()) {
+		tcase_add_test(tc, ebusy_while_a_record_is_open);
+		tcase_add_test(tc, records_cut_at_the_limit);
+	}
 	tcase_add_test(tc, sock_diag_reports_it);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

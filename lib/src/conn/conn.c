@@ -102,15 +102,20 @@ static int go_kernel(struct ktls_conn *c)
 		return err;
 	/* A key-update policy needs TX re-keys, which a stock kernel cannot
 	 * do: then TX stays in userspace, where the policy can be kept. The
-	 * peer's record_size_limit (RFC 8449) binds every record we send:
-	 * without a kernel that can cap its records, TX stays here too. Our
-	 * own smaller limit is enforced on RX only in userspace. */
+	 * peer's record_size_limit (RFC 8449) binds every record we send: the
+	 * kernel caps its records to it (TLS_TX_MAX_PAYLOAD_LEN) where it can,
+	 * else TX stays here too. Our own smaller limit is enforced on RX only
+	 * in userspace. */
 	bool policy = c->cfg->ku_bytes || c->cfg->ku_records || c->cfg->ku_seconds;
 	bool tx_capped = c->wr.max_plain < KTLS_REC_MAX_PLAIN;
 	bool rx_capped = c->rd.max_plain < KTLS_REC_MAX_PLAIN;
-	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy) && !tx_capped) {
+	if ((want & KTLS_OFFLOAD_TX) && (c->kernel_rekey || !policy) &&
+	    (!tx_capped || ki.tx_max_payload == 1)) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_TX, c->suite, c->wr.key, c->wr.iv,
 					  c->wr.seq, false);
+		/* Before any record: the cap holds from the first one. */
+		if (!err && tx_capped)
+			err = ktls_kernel_set_tx_max_payload(c->fd, (uint16_t)c->wr.max_plain);
 		if (err)
 			return err;
 		c->tx_kernel = true;
