@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Interop against real TLS 1.3 peers on loopback, userspace record layer:
-#   interop.sh openssl|gnutls KTLS_PEER CERTDIR
+#   interop.sh openssl|gnutls|mlkem KTLS_PEER CERTDIR
 # Our client against the peer's server and our server against the peer's
 # client, for every suite x group both support, plus HelloRetryRequest, ALPN,
 # SNI, mutual TLS, tickets, and the refusals (name, expiry, trust).
 set -uo pipefail
 peer=$1 bin=$2 certs=$3
 . "$(dirname "$0")/../skip.sh"
-command -v "$([ "$peer" = openssl ] && echo openssl || echo gnutls-serv)" >/dev/null ||
-	test_skip "$peer command-line tools are not installed"
+# mlkem: X25519MLKEM768 with sid's OpenSSL 3.6, our build run against sid's
+# libcrypto (which has ML-KEM) and against Debian 12's (which has not).
+ours_with=() # a loader and its library path, to run ktls_peer with another libcrypto
+if [ "$peer" = mlkem ]; then
+	sid=$("$(dirname "$0")/../vm/userland.sh" sid) || test_skip "cannot unpack sid's OpenSSL"
+	R=$sid/root
+	sid_ld=$(ls "$R"/usr/lib64/ld-linux-x86-64.so.2 "$R"/lib64/ld-linux-x86-64.so.2 2>/dev/null | head -1)
+	export OPENSSL_CONF=$R/etc/ssl/openssl.cnf OPENSSL_MODULES=$R/usr/lib/x86_64-linux-gnu/ossl-modules
+	sid_run=("$sid_ld" --library-path "$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu")
+else
+	command -v "$([ "$peer" = openssl ] && echo openssl || echo gnutls-serv)" >/dev/null ||
+		test_skip "$peer command-line tools are not installed"
+fi
 work=$(mktemp -d)
 srv_pid=""
 cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; rm -rf "$work"; }
@@ -57,7 +68,7 @@ client_case() {
 	"${srv[@]//PORT/$port}" >"$work/srv" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { { echo "server did not start: ${srv[*]}"; cat "$work/srv"; } >"$work/out"; result "$name" 1; stop_server; return; }
-	timeout 20 "$bin" client 127.0.0.1 "$port" "$@" >"$work/out" 2>&1
+	timeout 20 "${ours_with[@]}" "$bin" client 127.0.0.1 "$port" "$@" >"$work/out" 2>&1
 	grep -Eq -- "$pattern" "$work/out"
 	result "$name" $?
 	stop_server
@@ -70,7 +81,7 @@ server_case() {
 	while [ "$1" != -- ]; do ours+=("$1"); shift; done
 	shift
 	next_port
-	timeout 20 "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
+	timeout 20 "${ours_with[@]}" "$bin" server "$port" "${ours[@]}" >"$work/ours" 2>&1 &
 	srv_pid=$!
 	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
 	printf 'hello\n' | timeout 20 "${@//PORT/$port}" >"$work/peer" 2>&1
@@ -179,7 +190,30 @@ export_case() {
 C=$certs
 suites=(1301 1302 1303 1304)
 groups=(001d 0017 0018 0019 001e)
-if [ "$peer" = openssl ]; then
+if [ "$peer" = mlkem ]; then
+	sopts=(-tls1_3 -naccept 1 -quiet -accept PORT -rev -cert "$C/server-ecdsa256.pem" -key "$C/server-ecdsa256.key")
+	copts=(-tls1_3 -connect 127.0.0.1:PORT -CAfile "$C/ca.pem" -verify_return_error -servername server.test)
+	# Where ML-KEM is there (sid's libcrypto under us): the hybrid, both
+	# roles, against a peer that offers it by default.
+	ours_with=("${sid_run[@]}")
+	client_case "client (ML-KEM) -> sid s_server: X25519MLKEM768" "handshake ok .*group=11ec" -- \
+		"${sid_run[@]}" "$R/usr/bin/openssl" s_server "${sopts[@]}" -- \
+		--ca "$C/ca.pem" --sni server.test --expect "sltk morf olleh"
+	server_case "sid s_client -> server (ML-KEM): X25519MLKEM768" "group=11ec" \
+		"Negotiated TLS1.3 group: X25519MLKEM768" -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
+		"${sid_run[@]}" "$R/usr/bin/openssl" s_client "${copts[@]}"
+	# Where it is not (Debian 12's libcrypto): not offered, and a client
+	# that offers it is served over its X25519 share.
+	ours_with=()
+	client_case "client (no ML-KEM) -> sid s_server: X25519" "handshake ok .*group=001d" -- \
+		"${sid_run[@]}" "$R/usr/bin/openssl" s_server "${sopts[@]}" -- \
+		--ca "$C/ca.pem" --sni server.test --expect "sltk morf olleh"
+	server_case "sid s_client -> server (no ML-KEM): X25519" "group=001d" \
+		"(Peer|Server) Temp Key: X25519," -- \
+		--cert "$C/server-ecdsa256.pem" --key "$C/server-ecdsa256.key" -- \
+		"${sid_run[@]}" "$R/usr/bin/openssl" s_client "${copts[@]}"
+elif [ "$peer" = openssl ]; then
 	declare -A osuite=([1301]=TLS_AES_128_GCM_SHA256 [1302]=TLS_AES_256_GCM_SHA384
 		[1303]=TLS_CHACHA20_POLY1305_SHA256 [1304]=TLS_AES_128_CCM_SHA256)
 	declare -A ogroup=([001d]=X25519 [0017]=P-256 [0018]=P-384 [0019]=P-521 [001e]=X448)
