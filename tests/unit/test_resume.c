@@ -36,7 +36,8 @@ struct run {
 	struct ktls_config *cc, *sc; /* kept across connections */
 	struct jar jar;
 	const char *name;
-	bool force; /* offer the session even where our client would not */
+	bool no_name; /* the client names no server (no server_name) */
+	bool force;   /* offer the session even where our client would not */
 	int client_rc, server_rc;
 	int resumed_c, resumed_s;
 	uint16_t group_c;
@@ -73,7 +74,10 @@ static void connect_once(struct run *r, const uint8_t *blob, size_t len)
 	int fds[2];
 	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
 	struct srv s = {ktls_conn_new(r->sc, fds[1], NULL), 0, 0};
-	struct ktls_conn *c = ktls_conn_new(r->cc, fds[0], r->name ? r->name : "server.test");
+	struct ktls_conn *c = ktls_conn_new(r->cc, fds[0],
+					    r->no_name ? NULL
+					    : r->name  ? r->name
+						       : "server.test");
 	if (blob && r->force) {
 		struct ktls_hs *hs = (struct ktls_hs *)ktls_conn_hs(c);
 		ck_assert_int_eq(ktls_session_decode(&hs->session, blob, len), 0);
@@ -161,6 +165,33 @@ START_TEST(resumes)
 	ck_assert_uint_eq(r.jar.n, 4);
 	connect_once(&r, r.jar.blob, r.jar.len);
 	ck_assert(r.resumed_c && r.resumed_s);
+	run_free(&r);
+}
+END_TEST
+
+/* A client that names no server (an address, as gnutls-cli to 127.0.0.1)
+ * resumes too: the session is bound to no name, on both sides. */
+START_TEST(resumes_without_name)
+{
+	struct run r;
+	run_init(&r);
+	ktls_config_set_check_host(r.cc, 0);
+	r.no_name = true;
+	first_connection(&r);
+	connect_once(&r, r.jar.blob, r.jar.len);
+	ck_assert_int_eq(r.client_rc, 1);
+	ck_assert_int_eq(r.server_rc, 1);
+	ck_assert(r.resumed_c && r.resumed_s);
+	/* Not for a connection that does name one. */
+	r.no_name = false;
+	ktls_config_set_check_host(r.cc, 1);
+	int fds[2];
+	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
+	struct ktls_conn *c = ktls_conn_new(r.cc, fds[0], "server.test");
+	ck_assert_int_eq(ktls_conn_set_session(c, r.jar.blob, r.jar.len), -EINVAL);
+	ktls_conn_free(c);
+	close(fds[0]);
+	close(fds[1]);
 	run_free(&r);
 }
 END_TEST
@@ -402,6 +433,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, resumes, 0, 3);
 	tcase_add_loop_test(tc, faults, 0, 5);
+	tcase_add_test(tc, resumes_without_name);
 	tcase_add_test(tc, client_refuses_sessions);
 	tcase_add_test(tc, shared_ticket_keys);
 	tcase_add_test(tc, key_rotation);

@@ -39,7 +39,7 @@ static const struct ktls_suite *usable(const struct ktls_hs *hs, const struct kt
 	    (uint32_t)(obfuscated_age - s->age_add) > life + 60000)
 		return NULL;
 	/* Bound to the server name and the ALPN protocol it was issued for. */
-	if (s->sni_len != ch->sni.len || memcmp(s->sni, ch->sni.p, ch->sni.len) ||
+	if (s->sni_len != ch->sni.len || (s->sni_len && memcmp(s->sni, ch->sni.p, s->sni_len)) ||
 	    s->alpn_len != strlen(hs->alpn) || memcmp(s->alpn, hs->alpn, s->alpn_len))
 		return NULL;
 	/* And to its hash: after a HelloRetryRequest the suite is chosen. */
@@ -147,8 +147,9 @@ KTLS_API int ktls_hs_set_session(struct ktls_hs *hs, const uint8_t *blob, size_t
 		suite_ok |= c->suites[i] == s.suite;
 	size_t name_len = hs->server_name ? strlen(hs->server_name) : 0;
 	uint64_t now = ktls_now_ms();
-	if (!suite_ok || name_len != s.sni_len || memcmp(s.sni, hs->server_name, name_len) ||
-	    now < s.time_ms || now - s.time_ms > (uint64_t)s.lifetime * 1000) {
+	if (!suite_ok || name_len != s.sni_len ||
+	    (name_len && memcmp(s.sni, hs->server_name, name_len)) || now < s.time_ms ||
+	    now - s.time_ms > (uint64_t)s.lifetime * 1000) {
 		ktls_session_clear(&s);
 		return -EINVAL;
 	}
