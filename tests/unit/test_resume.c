@@ -16,7 +16,7 @@
 #include "handshake/session.h"
 
 struct jar {
-	uint8_t blob[2048];
+	uint8_t blob[8192];
 	size_t len;
 	unsigned n;
 };
@@ -38,15 +38,27 @@ struct run {
 	const char *name;
 	bool no_name; /* the client names no server (no server_name) */
 	bool force;   /* offer the session even where our client would not */
+	bool no_io;   /* the server will refuse: no echo after the handshake */
 	int client_rc, server_rc;
 	int resumed_c, resumed_s;
+	bool peer_c, peer_s; /* each side holds the other's certificate */
+	bool wiped_s;	     /* the server's resumption secret gone after its tickets */
 	uint16_t group_c;
 };
 
 struct srv {
 	struct ktls_conn *conn;
 	int rc, resumed;
+	bool peer, wiped;
 };
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return !acc;
+}
 
 /* The server: handshake, echo one message with a key update requested,
  * then close_notify. */
@@ -57,7 +69,10 @@ static void *serve(void *arg)
 	s->rc = ktls_handshake(s->conn);
 	if (s->rc != 1)
 		return NULL;
-	s->resumed = ktls_hs_resumed(ktls_conn_hs(s->conn));
+	const struct ktls_hs *hs = ktls_conn_hs(s->conn);
+	s->resumed = ktls_hs_resumed(hs);
+	s->peer = ktls_hs_peer_cert(hs) != NULL;
+	s->wiped = all_zero(hs->resumption, sizeof(hs->resumption));
 	long n = ktls_read(s->conn, buf, sizeof(buf));
 	if (n <= 0 || ktls_key_update(s->conn, KTLS_KEY_UPDATE_REQUESTED) ||
 	    ktls_write(s->conn, buf, (size_t)n) != n) {
@@ -73,7 +88,7 @@ static void connect_once(struct run *r, const uint8_t *blob, size_t len)
 {
 	int fds[2];
 	ck_assert_int_eq(ktls_loopback_pair(fds), 0);
-	struct srv s = {ktls_conn_new(r->sc, fds[1], NULL), 0, 0};
+	struct srv s = {.conn = ktls_conn_new(r->sc, fds[1], NULL)};
 	struct ktls_conn *c = ktls_conn_new(r->cc, fds[0],
 					    r->no_name ? NULL
 					    : r->name  ? r->name
@@ -87,9 +102,10 @@ static void connect_once(struct run *r, const uint8_t *blob, size_t len)
 	pthread_t t;
 	pthread_create(&t, NULL, serve, &s);
 	r->client_rc = ktls_handshake(c);
-	if (r->client_rc == 1) {
+	if (r->client_rc == 1 && !r->no_io) {
 		r->resumed_c = ktls_hs_resumed(ktls_conn_hs(c));
 		r->group_c = ktls_hs_group(ktls_conn_hs(c));
+		r->peer_c = ktls_hs_peer_cert(ktls_conn_hs(c)) != NULL;
 		uint8_t buf[16];
 		ck_assert_int_eq(ktls_write(c, "resume", 6), 6);
 		read_exact(c, buf, 6);
@@ -106,6 +122,8 @@ static void connect_once(struct run *r, const uint8_t *blob, size_t len)
 	pthread_join(t, NULL);
 	r->server_rc = s.rc;
 	r->resumed_s = s.resumed;
+	r->peer_s = s.peer;
+	r->wiped_s = s.wiped;
 	ktls_conn_free(c);
 	ktls_conn_free(s.conn);
 	close(fds[0]);
@@ -158,6 +176,9 @@ START_TEST(resumes)
 	ck_assert_int_eq(r.client_rc, 1);
 	ck_assert_int_eq(r.server_rc, 1);
 	ck_assert(r.resumed_c && r.resumed_s);
+	/* The server's certificate checked then is the client's peer now. */
+	ck_assert(r.peer_c);
+	ck_assert(r.wiped_s);
 	ck_assert_uint_eq(r.group_c, _i == 1   ? 0
 				     : _i == 2 ? KTLS_GROUP_SECP384R1
 					       : KTLS_GROUP_X25519);
@@ -406,22 +427,136 @@ START_TEST(key_rotation)
 	ktls_buf_init(&a);
 	ktls_buf_init(&b);
 	ktls_buf_init(&c);
-	ck_assert_int_eq(ktls_ticket_seal(k, &s, &a), 0);
-	ck_assert_int_eq(ktls_ticket_open(k, a.base, a.len, &out), 0);
+	ck_assert_int_eq(ktls_ticket_seal(k, 0, &s, &a), 0);
+	ck_assert_int_eq(ktls_ticket_open(k, 0, a.base, a.len, &out), 0);
 	ktls_session_clear(&out);
 	usleep(1100 * 1000);
-	ck_assert_int_eq(ktls_ticket_seal(k, &s, &b), 0); /* a new key issues */
+	ck_assert_int_eq(ktls_ticket_seal(k, 0, &s, &b), 0); /* a new key issues */
 	ck_assert_uint_eq(k->rotations, 2);
-	ck_assert_int_eq(ktls_ticket_open(k, a.base, a.len, &out), 0); /* the previous */
+	ck_assert_int_eq(ktls_ticket_open(k, 0, a.base, a.len, &out), 0); /* the previous */
 	ktls_session_clear(&out);
 	usleep(1100 * 1000);
-	ck_assert_int_eq(ktls_ticket_seal(k, &s, &c), 0);
-	ck_assert_int_eq(ktls_ticket_open(k, a.base, a.len, &out), -1); /* wiped */
-	ck_assert_int_eq(ktls_ticket_open(k, b.base, b.len, &out), 0);
+	ck_assert_int_eq(ktls_ticket_seal(k, 0, &s, &c), 0);
+	ck_assert_int_eq(ktls_ticket_open(k, 0, a.base, a.len, &out), -1); /* wiped */
+	ck_assert_int_eq(ktls_ticket_open(k, 0, b.base, b.len, &out), 0);
 	ktls_session_clear(&out);
 	ktls_buf_free(&a);
 	ktls_buf_free(&b);
 	ktls_buf_free(&c);
+	ktls_ticket_keys_free(k);
+}
+END_TEST
+
+/* Client authentication survives resumption, and is never skipped by it:
+ * a ticket carries whether (and which) client certificate was verified; a
+ * server that requires one resumes only sessions that had one, and a ticket
+ * from a server of another verify policy sharing the keys does not open. */
+START_TEST(client_auth_binding)
+{
+	uint8_t keys[KTLS_TICKET_KEY_LEN];
+	memset(keys, 0x5a, sizeof(keys));
+	struct run r;
+	run_init(&r);
+	ck_assert_int_eq(ktls_config_set_ticket_keys(r.sc, keys, 1), 0);
+	ck_assert_int_eq(ktls_config_set_ca_file(r.sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(r.sc, KTLS_VERIFY_PEER), 0);
+	/* No client certificate, at a server that only asks for one. */
+	first_connection(&r);
+	ck_assert(!r.peer_s);
+	struct jar anon = r.jar;
+	/* A server requiring one, with the same keys: no resumption; the
+	 * client without a certificate is refused. */
+	struct ktls_config *asking = r.sc;
+	r.sc = ktls_config_new(KTLS_SERVER);
+	add_cert(r.sc, "server-ecdsa256");
+	ck_assert_int_eq(ktls_config_set_tickets(r.sc, 2), 0);
+	ck_assert_int_eq(ktls_config_set_ticket_keys(r.sc, keys, 1), 0);
+	ck_assert_int_eq(ktls_config_set_ca_file(r.sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(r.sc, KTLS_VERIFY_REQUIRE), 0);
+	r.no_io = true;
+	connect_once(&r, anon.blob, anon.len);
+	r.no_io = false;
+	ck_assert(!r.resumed_s);
+	ck_assert_int_eq(r.server_rc, KTLS_ALERT_ERR(KTLS_ALERT_CERTIFICATE_REQUIRED));
+	/* With a certificate: full, then resumed with the certificate known. */
+	add_cert(r.cc, "client");
+	r.jar.n = 0;
+	connect_once(&r, NULL, 0);
+	ck_assert(r.client_rc == 1 && r.server_rc == 1 && r.peer_s);
+	connect_once(&r, r.jar.blob, r.jar.len);
+	ck_assert(r.resumed_c && r.resumed_s);
+	ck_assert(r.peer_s);
+	/* White-box: a ticket minted without a client certificate under the
+	 * requiring server's own mode is still refused (the flag is checked). */
+	struct ktls_session s;
+	ck_assert_int_eq(ktls_session_decode(&s, r.jar.blob, r.jar.len), 0);
+	struct ktls_session inner;
+	ck_assert_int_eq(ktls_ticket_open(r.sc->ticket_keys, KTLS_VERIFY_REQUIRE, s.ticket,
+					  s.ticket_len, &inner),
+			 0);
+	ck_assert(inner.flags & KTLS_SESS_PEER_VERIFIED);
+	ck_assert_uint_gt(inner.peer_len, 0);
+	ck_assert_int_eq(ktls_ticket_open(r.sc->ticket_keys, KTLS_VERIFY_PEER, s.ticket,
+					  s.ticket_len, &inner),
+			 -1); /* another policy's mode: does not open */
+	ktls_session_clear(&inner);
+	ktls_session_clear(&s);
+	ktls_config_free(asking);
+	run_free(&r);
+}
+END_TEST
+
+/* A client never resumes a session made under a weaker policy than its own:
+ * resumption skips the server's certificate. */
+START_TEST(client_policy_binding)
+{
+	struct run r;
+	run_init(&r);
+	ck_assert_int_eq(ktls_config_set_verify(r.cc, KTLS_VERIFY_NONE), 0);
+	first_connection(&r);
+	struct ktls_config *strict = ktls_config_new(KTLS_CLIENT);
+	ck_assert_int_eq(ktls_config_set_ca_file(strict, cert_path("ca.pem")), 0);
+	struct ktls_hs *hs = ktls_hs_new(strict, "server.test");
+	ck_assert_int_eq(ktls_hs_set_session(hs, r.jar.blob, r.jar.len), -EINVAL);
+	ktls_hs_free(hs);
+	/* Chain checked but not the name: refused where the name is checked,
+	 * taken where it is not. */
+	ck_assert_int_eq(ktls_config_set_verify(r.cc, KTLS_VERIFY_PEER), 0);
+	ck_assert_int_eq(ktls_config_set_check_host(r.cc, 0), 0);
+	r.jar.n = 0;
+	first_connection(&r);
+	hs = ktls_hs_new(strict, "server.test");
+	ck_assert_int_eq(ktls_hs_set_session(hs, r.jar.blob, r.jar.len), -EINVAL);
+	ktls_hs_free(hs);
+	ck_assert_int_eq(ktls_config_set_check_host(strict, 0), 0);
+	hs = ktls_hs_new(strict, "server.test");
+	ck_assert_int_eq(ktls_hs_set_session(hs, r.jar.blob, r.jar.len), 0);
+	ktls_hs_free(hs);
+	ktls_config_free(strict);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(ticket_keys_per_ticket)
+{
+	/* Two tickets of one session under one key: different salts and
+	 * bytes; the verify mode is bound. */
+	struct ktls_ticket_keys *k = ktls_ticket_keys_new();
+	struct ktls_session s = {.suite = KTLS_TLS_AES_128_GCM_SHA256, .psk_len = 32}, out;
+	struct ktls_buf a, b;
+	ktls_buf_init(&a);
+	ktls_buf_init(&b);
+	ck_assert_int_eq(ktls_ticket_seal(k, 1, &s, &a), 0);
+	ck_assert_int_eq(ktls_ticket_seal(k, 1, &s, &b), 0);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_mem_eq(a.base, b.base, 16); /* the key's name */
+	ck_assert(memcmp(a.base + 16, b.base + 16, 16) != 0);
+	ck_assert_int_eq(ktls_ticket_open(k, 1, a.base, a.len, &out), 0);
+	ktls_session_clear(&out);
+	ck_assert_int_eq(ktls_ticket_open(k, 0, a.base, a.len, &out), -1);
+	ck_assert_int_eq(ktls_ticket_open(k, 2, b.base, b.len, &out), -1);
+	ktls_buf_free(&a);
+	ktls_buf_free(&b);
 	ktls_ticket_keys_free(k);
 }
 END_TEST
@@ -437,6 +572,9 @@ int main(void)
 	tcase_add_test(tc, client_refuses_sessions);
 	tcase_add_test(tc, shared_ticket_keys);
 	tcase_add_test(tc, key_rotation);
+	tcase_add_test(tc, client_auth_binding);
+	tcase_add_test(tc, client_policy_binding);
+	tcase_add_test(tc, ticket_keys_per_ticket);
 	tcase_add_test(tc, exporter);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

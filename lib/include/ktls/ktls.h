@@ -220,9 +220,12 @@ KTLS_API int ktls_config_set_check_host(struct ktls_config *cfg, int check);
  * under a ticket key that issues for a ticket lifetime (default 7200 s) and
  * is accepted for one more, then wiped. Servers that share tickets set the
  * keys themselves: n (1 or 2) keys of KTLS_TICKET_KEY_LEN random bytes, the
- * issuing one first; then nothing rotates here. A ticket resumes only with
- * its hash, server name and ALPN; a bad binder is decrypt_error, any other
- * fault a full handshake.
+ * issuing one first; then nothing rotates here; they must share their
+ * client-certificate policy too. A ticket resumes only with its hash,
+ * server name and ALPN, and never with less client authentication than the
+ * server requires; a bad binder is decrypt_error, any other fault a full
+ * handshake. Resumed connections report the peer certificate of the
+ * session.
  */
 #define KTLS_TICKET_KEY_LEN 48
 KTLS_API int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count);
@@ -283,7 +286,8 @@ KTLS_API int ktls_hs_export_keying_material(const struct ktls_hs *hs, uint8_t *o
 
 /* Client, before the first step: offers a session from the ticket callback.
  * -EINVAL if it cannot be used here (malformed, expired, another server
- * name, a suite not configured): the handshake is then a full one. */
+ * name, a suite not configured, made under a weaker verify policy than
+ * this configuration's): the handshake is then a full one. */
 KTLS_API int ktls_hs_set_session(struct ktls_hs *hs, const uint8_t *session, size_t len);
 /* What went wrong, in words, after ktls_hs_step failed. */
 KTLS_API const char *ktls_hs_error_detail(const struct ktls_hs *hs);

@@ -169,6 +169,12 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		if (!sh.has_share && !(c->psk_modes & KTLS_PSK_KE))
 			return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
 				    "ServerHello without key_share, psk_ke not offered");
+		/* The server it authenticated then is the peer now. */
+		X509_free(hs->peer_cert);
+		hs->peer_cert = ktls_session_peer_x509(&hs->session);
+		if (hs->session.peer_len && !hs->peer_cert)
+			return FAIL(hs, KTLS_ALERT_INTERNAL_ERROR,
+				    "session's certificate unreadable");
 		hs->resumed = true;
 		if (!sh.has_share)
 			hs->group = 0; /* psk_ke: no (EC)DHE */

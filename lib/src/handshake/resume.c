@@ -61,9 +61,16 @@ int ktls_hs_server_pick_psk(struct ktls_hs *hs, const struct ktls_client_hello *
 	for (size_t i = 0; i < ch->n_psks; i++) {
 		const struct ktls_psk_offer *o = &ch->psks[i];
 		struct ktls_session s;
-		if (ktls_ticket_open(c->ticket_keys, o->identity.p, o->identity.len, &s))
+		if (ktls_ticket_open(c->ticket_keys, (uint8_t)c->verify, o->identity.p,
+				     o->identity.len, &s))
 			continue; /* not ours, or changed: a full handshake */
 		const struct ktls_suite *suite = usable(hs, ch, &s, o->obfuscated_age);
+		/* A server that requires a client certificate resumes only
+		 * sessions whose client presented one (the verify mode in the
+		 * ticket's associated data makes this so; checked again). */
+		if (suite && c->verify == KTLS_VERIFY_REQUIRE &&
+		    !(s.flags & KTLS_SESS_PEER_VERIFIED))
+			suite = NULL;
 		if (!suite) {
 			ktls_session_clear(&s);
 			continue;
@@ -83,7 +90,16 @@ int ktls_hs_server_pick_psk(struct ktls_hs *hs, const struct ktls_client_hello *
 				   : FAIL(hs, KTLS_ALERT_DECRYPT_ERROR,
 					  "PSK binder does not verify");
 		}
+		/* The client it authenticated then is the peer now. */
+		X509 *peer = s.peer_len ? ktls_session_peer_x509(&s) : NULL;
+		if (s.peer_len && !peer) {
+			ktls_session_clear(&s);
+			continue;
+		}
+		X509_free(hs->peer_cert);
+		hs->peer_cert = peer;
 		hs->session = s;
+		OPENSSL_cleanse(&s, sizeof(s)); /* moved: hs->session owns it */
 		hs->psk_index = (uint16_t)i;
 		hs->psk_dhe = dhe; /* with (EC)DHE whenever both sides allow it */
 		hs->resumed = true;
@@ -100,12 +116,21 @@ int ktls_hs_server_tickets(struct ktls_hs *hs)
 	ktls_buf_init(&t);
 	int err = 0;
 	uint32_t lifetime = hs->cfg->ticket_keys->lifetime;
+	uint8_t verify = (uint8_t)hs->cfg->verify;
 	for (unsigned i = 0; !err && i < hs->cfg->tickets; i++) {
 		uint8_t nonce[1] = {(uint8_t)i};
 		struct ktls_session s = {.suite = hs->suite->id,
 					 .psk_len = hs->suite->hash_len,
 					 .time_ms = ktls_now_ms(),
-					 .lifetime = lifetime};
+					 .lifetime = lifetime,
+					 .verify = verify,
+					 .flags = hs->peer_cert ? KTLS_SESS_PEER_VERIFIED : 0};
+		/* A client certificate too big to carry gets no tickets: a
+		 * resumption must restore who the client is. */
+		if (ktls_session_set_peer(&s, hs->peer_cert, KTLS_SESSION_MAX_PEER)) {
+			ktls_session_clear(&s);
+			break;
+		}
 		err = RAND_bytes((uint8_t *)&s.age_add, sizeof(s.age_add)) == 1 ? 0
 										: -KTLS_E_CRYPTO;
 		if (!err)
@@ -119,7 +144,9 @@ int ktls_hs_server_tickets(struct ktls_hs *hs)
 		memcpy(s.alpn, hs->alpn, s.alpn_len);
 		t.len = 0;
 		if (!err)
-			err = ktls_ticket_seal(hs->cfg->ticket_keys, &s, &t) ? -KTLS_E_CRYPTO : 0;
+			err = ktls_ticket_seal(hs->cfg->ticket_keys, verify, &s, &t)
+				      ? -KTLS_E_CRYPTO
+				      : 0;
 		struct ktls_new_session_ticket nst = {
 			lifetime, s.age_add, {nonce, 1}, {t.base, t.len}};
 		if (!err)
@@ -133,6 +160,8 @@ int ktls_hs_server_tickets(struct ktls_hs *hs)
 		err = m.bad || hs->flight.bad ? -ENOMEM : ktls_hs_flush(hs);
 	ktls_buf_free(&m);
 	ktls_buf_free(&t);
+	/* A server issues tickets only here: the secret they came from goes. */
+	OPENSSL_cleanse(hs->resumption, sizeof(hs->resumption));
 	return err;
 }
 
@@ -147,7 +176,13 @@ KTLS_API int ktls_hs_set_session(struct ktls_hs *hs, const uint8_t *blob, size_t
 		suite_ok |= c->suites[i] == s.suite;
 	size_t name_len = hs->server_name ? strlen(hs->server_name) : 0;
 	uint64_t now = ktls_now_ms();
-	if (!suite_ok || name_len != s.sni_len ||
+	/* Resuming skips the server's certificate: the session must have
+	 * been made under a policy at least as strict as this one. */
+	bool policy_ok = s.verify >= (uint8_t)c->verify;
+	if (c->verify != KTLS_VERIFY_NONE)
+		policy_ok &= (s.flags & KTLS_SESS_PEER_VERIFIED) &&
+			     (!c->check_host || (s.flags & KTLS_SESS_HOST_CHECKED));
+	if (!suite_ok || !policy_ok || name_len != s.sni_len ||
 	    (name_len && memcmp(s.sni, hs->server_name, name_len)) || now < s.time_ms ||
 	    now - s.time_ms > (uint64_t)s.lifetime * 1000) {
 		ktls_session_clear(&s);
@@ -155,6 +190,7 @@ KTLS_API int ktls_hs_set_session(struct ktls_hs *hs, const uint8_t *blob, size_t
 	}
 	ktls_session_clear(&hs->session);
 	hs->session = s;
+	OPENSSL_cleanse(&s, sizeof(s)); /* moved: hs->session owns it */
 	return 0;
 }
 
@@ -199,7 +235,18 @@ int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_sessio
 				 .lifetime = t->lifetime,
 				 .age_add = t->age_add,
 				 .ticket = (uint8_t *)t->ticket.p,
-				 .ticket_len = t->ticket.len};
+				 .ticket_len = t->ticket.len,
+				 .verify = (uint8_t)hs->cfg->verify};
+	/* What we checked of the server: a later connection under a stricter
+	 * policy will not resume this session. */
+	if (hs->peer_cert && hs->cfg->verify != KTLS_VERIFY_NONE)
+		s.flags = KTLS_SESS_PEER_VERIFIED |
+			  (hs->cfg->check_host && hs->server_name ? KTLS_SESS_HOST_CHECKED : 0);
+	if (t->ticket.len > KTLS_CLIENT_MAX_TICKET) {
+		s.ticket = NULL;
+		ktls_session_clear(&s);
+		return -EMSGSIZE; /* an offer that big would not fit a ClientHello */
+	}
 	int err = ktls_hkdf_expand_label(hs->suite, hs->resumption, "resumption", t->nonce.p,
 					 t->nonce.len, s.psk, s.psk_len);
 	if (hs->server_name) {
@@ -208,6 +255,8 @@ int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_sessio
 	}
 	s.alpn_len = (uint8_t)strlen(hs->alpn);
 	memcpy(s.alpn, hs->alpn, s.alpn_len);
+	if (!err)
+		err = ktls_session_set_peer(&s, hs->peer_cert, SIZE_MAX) ? -ENOMEM : 0;
 	if (!err)
 		ktls_session_encode(&s, blob);
 	s.ticket = NULL; /* the message's, not ours */

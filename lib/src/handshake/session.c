@@ -9,9 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/keysched.h"
 #include "ktls/ktls.h"
 
-#define SESSION_VERSION 1
+#define SESSION_VERSION 2
 
 void ktls_session_clear(struct ktls_session *s)
 {
@@ -19,7 +20,36 @@ void ktls_session_clear(struct ktls_session *s)
 		OPENSSL_cleanse(s->ticket, s->ticket_len);
 		free(s->ticket);
 	}
+	free(s->peer); /* a certificate: public */
 	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+X509 *ktls_session_peer_x509(const struct ktls_session *s)
+{
+	const unsigned char *p = s->peer;
+	return s->peer_len ? d2i_X509(NULL, &p, (long)s->peer_len) : NULL;
+}
+
+int ktls_session_set_peer(struct ktls_session *s, X509 *cert, size_t max)
+{
+	unsigned char *der = NULL;
+	int n = cert ? i2d_X509(cert, &der) : 0;
+	if (n < 0 || (size_t)n > max) {
+		OPENSSL_free(der);
+		return -1;
+	}
+	free(s->peer);
+	s->peer = NULL;
+	s->peer_len = 0;
+	if (n && !(s->peer = malloc((size_t)n))) {
+		OPENSSL_free(der);
+		return -1;
+	}
+	if (n)
+		memcpy(s->peer, der, (size_t)n);
+	s->peer_len = (size_t)n;
+	OPENSSL_free(der);
+	return 0;
 }
 
 uint64_t ktls_now_ms(void)
@@ -43,6 +73,10 @@ static void encode(const struct ktls_session *s, struct ktls_buf *out, bool with
 	ktls_buf_put(out, s->sni, s->sni_len);
 	ktls_buf_u8(out, s->alpn_len);
 	ktls_buf_put(out, s->alpn, s->alpn_len);
+	ktls_buf_u8(out, s->verify);
+	ktls_buf_u8(out, s->flags);
+	ktls_buf_u16(out, (uint16_t)s->peer_len);
+	ktls_buf_put(out, s->peer, s->peer_len);
 	if (with_ticket) {
 		ktls_buf_u16(out, (uint16_t)s->ticket_len);
 		ktls_buf_put(out, s->ticket, s->ticket_len);
@@ -69,6 +103,17 @@ static int decode(struct ktls_session *s, const uint8_t *p, size_t len, bool wit
 	struct ktls_rd alpn = ktls_rd_block(&r, 1);
 	s->alpn_len = (uint8_t)ktls_rd_left(&alpn);
 	ktls_rd_copy(&alpn, s->alpn, s->alpn_len);
+	s->verify = ktls_rd_u8(&r);
+	s->flags = ktls_rd_u8(&r);
+	struct ktls_rd peer = ktls_rd_block(&r, 2);
+	s->peer_len = ktls_rd_left(&peer);
+	if (s->peer_len) {
+		if (!ktls_rd_ok(&r) || !(s->peer = malloc(s->peer_len)))
+			return -1;
+		memcpy(s->peer, peer.p, s->peer_len);
+	}
+	if (s->verify > KTLS_VERIFY_REQUIRE || (s->flags & ~3u))
+		return -1;
 	if (with_ticket) {
 		struct ktls_rd t = ktls_rd_block(&r, 2);
 		s->ticket_len = ktls_rd_left(&t);
@@ -155,13 +200,29 @@ static int rotate(struct ktls_ticket_keys *k)
 	return 0;
 }
 
-/* AES-256-GCM one shot: seal (enc) or open; 0 or -1. */
-static int gcm(int enc, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
-	       const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+/* The one ticket's key: HKDF-Extract(salt, ticket key), then Expand-Label
+ * "ticket key" (SHA-256). 0 or -1. */
+static int ticket_key(const uint8_t *key, const uint8_t *salt, uint8_t *out)
 {
+	const struct ktls_suite *sha256 = ktls_suite_get(0x1301);
+	uint8_t prk[KTLS_MAX_HASH];
+	int err = ktls_hkdf_extract(sha256, salt, 16, key, 32, prk);
+	if (!err)
+		err = ktls_hkdf_expand_label(sha256, prk, "ticket key", NULL, 0, out, 32);
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return err ? -1 : 0;
+}
+
+/* AES-256-GCM one shot under a single-use key (so a fixed nonce): seal
+ * (enc) or open; aad is the ticket key's name and the verify mode. */
+static int gcm(int enc, const uint8_t *key, const uint8_t *name, uint8_t verify, const uint8_t *in,
+	       size_t len, uint8_t *out, uint8_t *tag)
+{
+	static const uint8_t nonce[12];
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int l = 0, ok = ctx && EVP_CipherInit_ex2(ctx, EVP_aes_256_gcm(), key, nonce, enc, NULL) &&
-			EVP_CipherUpdate(ctx, NULL, &l, aad, 16) &&
+			EVP_CipherUpdate(ctx, NULL, &l, name, 16) &&
+			EVP_CipherUpdate(ctx, NULL, &l, &verify, 1) &&
 			(enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) > 0) &&
 			EVP_CipherUpdate(ctx, out, &l, in, (int)len) &&
 			EVP_CipherFinal_ex(ctx, out + l, &l) &&
@@ -170,56 +231,63 @@ static int gcm(int enc, const uint8_t *key, const uint8_t *nonce, const uint8_t 
 	return ok ? 0 : -1;
 }
 
-int ktls_ticket_seal(struct ktls_ticket_keys *k, const struct ktls_session *s, struct ktls_buf *out)
+int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct ktls_session *s,
+		     struct ktls_buf *out)
 {
 	struct ktls_buf plain;
 	ktls_buf_init(&plain);
 	encode(s, &plain, false);
-	uint8_t nonce[12];
-	int err = plain.bad || RAND_bytes(nonce, sizeof(nonce)) != 1 ? -1 : 0;
+	uint8_t salt[16], key[32], name[16];
+	int err = plain.bad || plain.len + KTLS_TICKET_OVERHEAD > KTLS_TICKET_MAX ||
+				  RAND_bytes(salt, sizeof(salt)) != 1
+			  ? -1
+			  : 0;
 	pthread_mutex_lock(&k->lock);
 	if (!err)
 		err = rotate(k);
+	if (!err) {
+		memcpy(name, k->cur.name, 16);
+		err = ticket_key(k->cur.key, salt, key);
+	}
+	pthread_mutex_unlock(&k->lock);
 	uint8_t *dst = err ? NULL : ktls_buf_reserve(out, KTLS_TICKET_OVERHEAD + plain.len);
 	if (dst) {
-		memcpy(dst, k->cur.name, 16);
-		memcpy(dst + 16, nonce, 12);
-		err = gcm(1, k->cur.key, nonce, k->cur.name, plain.base, plain.len, dst + 28,
-			  dst + 28 + plain.len);
+		memcpy(dst, name, 16);
+		memcpy(dst + 16, salt, 16);
+		err = gcm(1, key, name, verify, plain.base, plain.len, dst + 32,
+			  dst + 32 + plain.len);
 		if (!err)
 			out->len += KTLS_TICKET_OVERHEAD + plain.len;
 	} else {
 		err = -1;
 	}
-	pthread_mutex_unlock(&k->lock);
+	OPENSSL_cleanse(key, sizeof(key));
 	ktls_buf_free(&plain);
 	return err;
 }
 
-int ktls_ticket_open(struct ktls_ticket_keys *k, const uint8_t *t, size_t len,
+int ktls_ticket_open(struct ktls_ticket_keys *k, uint8_t verify, const uint8_t *t, size_t len,
 		     struct ktls_session *s)
 {
-	if (len <= KTLS_TICKET_OVERHEAD || len > 4096)
+	if (len <= KTLS_TICKET_OVERHEAD || len > KTLS_TICKET_MAX)
 		return -1;
 	size_t n = len - KTLS_TICKET_OVERHEAD;
-	uint8_t key[32], plain[4096], tag[16];
-	int found = 0;
+	uint8_t key[32], plain[KTLS_TICKET_MAX], tag[16];
+	int err = -1;
 	pthread_mutex_lock(&k->lock);
 	(void)rotate(k); /* an expired previous key goes first */
 	const struct ktls_ticket_key *cand[2] = {&k->cur, &k->prev};
-	for (int i = 0; i < 2 && !found; i++)
-		if (cand[i]->set && !CRYPTO_memcmp(cand[i]->name, t, 16)) {
-			memcpy(key, cand[i]->key, 32);
-			found = 1;
-		}
+	for (int i = 0; i < 2 && err; i++)
+		if (cand[i]->set && !CRYPTO_memcmp(cand[i]->name, t, 16))
+			err = ticket_key(cand[i]->key, t + 16, key);
 	pthread_mutex_unlock(&k->lock);
-	if (!found)
+	if (err)
 		return -1;
 	memcpy(tag, t + len - 16, 16);
-	int err = gcm(0, key, t + 16, t, t + 28, n, plain, tag);
+	err = gcm(0, key, t, verify, t + 32, n, plain, tag);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (!err)
-		err = decode(s, plain, n, false);
+	if (!err && (err = decode(s, plain, n, false)))
+		ktls_session_clear(s);
 	OPENSSL_cleanse(plain, n);
 	return err;
 }

@@ -3,8 +3,9 @@
  * Resumption (RFC 8446 2.2, 4.6.1): what a session is, the server's
  * stateless tickets that carry one, and the client's serialized session.
  *
- * A ticket is AES-256-GCM over the session, under a ticket key named by 16
- * random bytes: name || nonce(12) || sealed session || tag(16), the name as
+ * A ticket is AES-256-GCM over the session, under a key derived from a
+ * ticket key (named by 16 random bytes) and a random salt: name || salt(16)
+ * || sealed session || tag(16), the name and the server's verify mode as
  * associated data. Keys rotate: the current key issues, the previous one is
  * still accepted, an older one is wiped. A client's session is the same
  * session plus the ticket, unsealed: it holds the PSK, so it is a secret.
@@ -12,6 +13,7 @@
 #ifndef KTLS_HANDSHAKE_SESSION_H
 #define KTLS_HANDSHAKE_SESSION_H
 
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,9 +30,27 @@ struct ktls_session {
 	uint32_t age_add;
 	uint8_t sni_len, alpn_len;
 	char sni[256], alpn[256];
+	/* The authentication it was made under, so that resumption never
+	 * gives more than the full handshake would have: the verify mode in
+	 * force, KTLS_SESS_* flags, and the peer's leaf certificate (DER, heap;
+	 * a server's client or a client's server), restored on resumption. */
+	uint8_t verify, flags;
+	uint8_t *peer;
+	size_t peer_len;
 	uint8_t *ticket; /* client only: the ticket to offer (heap) */
 	size_t ticket_len;
 };
+
+#define KTLS_SESS_PEER_VERIFIED 1u /* the peer's certificate was verified */
+#define KTLS_SESS_HOST_CHECKED	2u /* client: and matched the server name */
+
+/* A client's certificate carried in a ticket at most (larger ones get no
+ * tickets): the whole ticket stays under KTLS_TICKET_MAX. */
+#define KTLS_SESSION_MAX_PEER 3072
+#define KTLS_TICKET_MAX	      4096
+/* A client keeps no session from a larger ticket: its offer must fit a
+ * ClientHello beside everything else. */
+#define KTLS_CLIENT_MAX_TICKET 16384
 
 void ktls_session_clear(struct ktls_session *s);
 uint64_t ktls_now_ms(void);
@@ -39,8 +59,8 @@ uint64_t ktls_now_ms(void);
 void ktls_session_encode(const struct ktls_session *s, struct ktls_buf *out);
 int ktls_session_decode(struct ktls_session *s, const uint8_t *p, size_t len);
 
-#define KTLS_TICKET_KEY_LEN  48 /* name (16) || AES-256 key (32) */
-#define KTLS_TICKET_OVERHEAD (16 + 12 + 16)
+#define KTLS_TICKET_KEY_LEN  48		    /* name (16) || AES-256 key (32) */
+#define KTLS_TICKET_OVERHEAD (16 + 16 + 16) /* name, salt, tag */
 
 struct ktls_ticket_key {
 	uint8_t name[16], key[32];
@@ -62,12 +82,20 @@ void ktls_ticket_keys_free(struct ktls_ticket_keys *k);
 /* keys: n (1 or 2) keys of KTLS_TICKET_KEY_LEN bytes, the issuing one first. */
 int ktls_ticket_keys_set(struct ktls_ticket_keys *k, const uint8_t *keys, size_t n);
 
-/* A ticket for s (its ticket field unused). */
-int ktls_ticket_seal(struct ktls_ticket_keys *k, const struct ktls_session *s,
+/* A ticket for s (its ticket field unused). Each ticket is sealed under
+ * its own key, HKDF(ticket key, random salt), so that no two tickets share
+ * an AES-GCM key and nonce space. The server's verify mode is associated
+ * data: a ticket from a server of another client-auth policy sharing the
+ * keys does not open. */
+int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct ktls_session *s,
 		     struct ktls_buf *out);
 /* The session in a ticket: 0, or -1 if it is not one of our keys' or has
  * been changed (a tampered ticket is simply not resumed). */
-int ktls_ticket_open(struct ktls_ticket_keys *k, const uint8_t *t, size_t len,
+int ktls_ticket_open(struct ktls_ticket_keys *k, uint8_t verify, const uint8_t *t, size_t len,
 		     struct ktls_session *s);
+/* The peer certificate a session carries, as an X509 (NULL if none). */
+X509 *ktls_session_peer_x509(const struct ktls_session *s);
+/* Stores cert's DER in s (at most max bytes): 0, or -1. */
+int ktls_session_set_peer(struct ktls_session *s, X509 *cert, size_t max);
 
 #endif
