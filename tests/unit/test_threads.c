@@ -6,13 +6,45 @@
  * writers block in send()), and every byte arrives. Bounded in bytes and
  * time. Runs on the host and in the VM (kernel TX and RX).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <time.h>
 
+#include "conn/conn.h"
 #include "connpair.h"
+
+/* send(2) and sendmsg(2) (kernel TX's typed records) seen by the library:
+ * one call can be made to record a peer's update request while it is under
+ * way, as the reader thread would. */
+static struct ktls_conn *_Atomic request_during_send;
+
+static void during_send(void)
+{
+	struct ktls_conn *c = atomic_exchange(&request_during_send, NULL);
+	if (c)
+		c->ku_answer = true;
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, const void *, size_t, int);
+	if (!real)
+		real = (ssize_t(*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+	during_send();
+	return real(fd, buf, len, flags);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, const struct msghdr *, int);
+	if (!real)
+		real = (ssize_t(*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
+	during_send();
+	return real(fd, msg, flags);
+}
 
 #define TOTAL	 (6u << 20) /* each way */
 #define CHUNK	 (24u << 10)
@@ -136,12 +168,45 @@ START_TEST(duplex_with_key_updates)
 }
 END_TEST
 
+/* A peer's update_requested recorded while our answer to an earlier one
+ * is being sent is owed an answer of its own (RFC 8446 4.6.3): the answer
+ * flag is taken before the send, not cleared after it. */
+START_TEST(request_during_answer)
+{
+	struct side cl, sv;
+	connect_pair(&cl, &sv, 0);
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+	pthread_t hs;
+	pthread_create(&hs, NULL, do_handshake, sv.conn);
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	void *rc;
+	pthread_join(hs, &rc);
+	ck_assert_int_eq((long)rc, 1);
+	cl.conn->ku_answer = true; /* the peer asked */
+	request_during_send = cl.conn;
+	ck_assert_int_eq(ktls_write(cl.conn, "x", 1), 1);
+	ck_assert_ptr_null(request_during_send);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_sent, 2);
+	uint8_t b;
+	read_exact(sv.conn, &b, 1);
+	ck_assert_int_eq(b, 'x');
+	ktls_conn_stats(sv.conn, &st);
+	ck_assert_uint_eq(st.key_updates_received, 2);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
 	TCase *tc = tcase_create("reader and writer");
 	tcase_set_timeout(tc, DEADLINE + 60);
 	tcase_add_test(tc, duplex_with_key_updates);
+	tcase_add_test(tc, request_during_answer);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

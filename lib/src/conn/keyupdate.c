@@ -67,13 +67,17 @@ int ktls_conn_do_key_update(struct ktls_conn *c, int flags)
 		return -KTLS_E_REKEY_UNSUPPORTED;
 	}
 	while (ktls_conn_update_due(c)) {
-		bool answer = c->ku_answer;
+		/* Taken before the send: a request the reader records while
+		 * this answer is on its way is owed an answer of its own. */
+		bool answer = atomic_exchange(&c->ku_answer, false);
 		int type = answer ? KTLS_KEY_UPDATE_NOT_REQUESTED : c->ku_pending;
 		int err = send_one_update(c, type, flags);
-		if (err)
+		if (err) {
+			if (answer && (err == -EAGAIN || err == -EINTR))
+				c->ku_answer = true; /* not sent: still owed */
 			return err;
+		}
 		if (answer) {
-			c->ku_answer = false;
 			int plain = KTLS_KEY_UPDATE_NOT_REQUESTED;
 			atomic_compare_exchange_strong(&c->ku_pending, &plain,
 						       KTLS_KEY_UPDATE_NONE);
