@@ -128,8 +128,10 @@ static EVP_PKEY *ec_keygen(const struct ecdh *e, uint8_t *pub)
 }
 
 /* The shared secret of our key and the peer's encoded public value. */
+/* secret: room for cap bytes (less than a whole buffer behind a hybrid's
+ * ML-KEM secret). */
 static int ec_derive(const struct ecdh *e, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
-		     uint8_t *secret, size_t *secret_len)
+		     uint8_t *secret, size_t cap, size_t *secret_len)
 {
 	/* Wrong-sized or off-curve shares are the peer's fault (4.2.8). */
 	int err = KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER);
@@ -142,7 +144,7 @@ static int ec_derive(const struct ecdh *e, EVP_PKEY *priv, const uint8_t *peer, 
 		return err;
 	}
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
-	size_t n = KTLS_KEX_MAX_SECRET;
+	size_t n = cap;
 	/* X25519/X448 derive fails on a low-order point (an all-zero
 	 * secret): also the peer's fault. */
 	if (ctx && EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, pk) > 0 &&
@@ -197,7 +199,8 @@ int ktls_kex_finish(struct ktls_kex_key *k, const uint8_t *peer, size_t peer_len
 	struct ecdh e;
 	ecdh_of(k->group, &e);
 	if (!k->mlkem)
-		return ec_derive(&e, k->ec, peer, peer_len, secret, secret_len);
+		return ec_derive(&e, k->ec, peer, peer_len, secret, KTLS_KEX_MAX_SECRET,
+				 secret_len);
 	/* The server's share: the ML-KEM ciphertext, then its X25519 share;
 	 * the secret: ML-KEM's, then X25519's. */
 	if (peer_len != MLKEM_CT + e.pub_len)
@@ -210,7 +213,8 @@ int ktls_kex_finish(struct ktls_kex_key *k, const uint8_t *peer, size_t peer_len
 	if (!ok)
 		return KTLS_ALERT_ERR(KTLS_ALERT_ILLEGAL_PARAMETER);
 	size_t m = 0;
-	int err = ec_derive(&e, k->ec, peer + MLKEM_CT, e.pub_len, secret + MLKEM_SS, &m);
+	int err = ec_derive(&e, k->ec, peer + MLKEM_CT, e.pub_len, secret + MLKEM_SS,
+			    KTLS_KEX_MAX_SECRET - MLKEM_SS, &m);
 	*secret_len = MLKEM_SS + m;
 	return err;
 }
@@ -254,7 +258,7 @@ int ktls_kex_respond(uint16_t group, const uint8_t *peer, size_t peer_len, uint8
 		err = -KTLS_E_CRYPTO;
 	size_t m = 0;
 	if (!err)
-		err = ec_derive(&e, k, peer, peer_len, secret + ss, &m);
+		err = ec_derive(&e, k, peer, peer_len, secret + ss, KTLS_KEX_MAX_SECRET - ss, &m);
 	/* Forward secrecy: our ephemeral key is gone once used. */
 	EVP_PKEY_free(k);
 	*pub_len = off + e.pub_len;

@@ -205,8 +205,10 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	ktls_kex_key_free(hs->kex[0]);
 	ktls_kex_key_free(hs->kex[1]);
 	hs->kex[0] = hs->kex[1] = NULL;
-	if (err)
+	if (err) {
+		OPENSSL_cleanse(ecdhe, sizeof(ecdhe)); /* a hybrid's first half */
 		return ktls_hs_fail(hs, err, "ServerHello: invalid key share");
+	}
 	err = ktls_hs_derive_handshake(hs, n ? ecdhe : NULL, n);
 	OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 	if (!err)

@@ -106,6 +106,8 @@ static int server_share(struct ktls_hs *hs, const struct ktls_share *share, uint
 	if (!share)
 		return 0;
 	int err = ktls_kex_respond(hs->group, share->pub.p, share->pub.len, pub, pub_len, ecdhe, n);
+	if (err)
+		OPENSSL_cleanse(ecdhe, KTLS_KEX_MAX_SECRET); /* a hybrid's first half */
 	return err ? ktls_hs_fail(hs, err, "ClientHello: invalid key share for group %#06x",
 				  hs->group)
 		   : 0;
@@ -121,8 +123,10 @@ static int send_flight(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 	int err = server_share(hs, share, pub, &pub_len, ecdhe, &n);
 	if (err)
 		return err;
-	if (RAND_bytes(random, sizeof(random)) != 1)
+	if (RAND_bytes(random, sizeof(random)) != 1) {
+		OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
 		return -KTLS_E_CRYPTO;
+	}
 
 	ktls_buf_init(&m);
 	struct ktls_server_hello sh = {.session_id = ch->session_id,
