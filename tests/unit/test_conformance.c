@@ -881,6 +881,32 @@ START_TEST(user_canceled_then_close)
 }
 END_TEST
 
+START_TEST(user_canceled_flood)
+{
+	/* Five user_canceled warnings in a handshake wait for what follows;
+	 * the sixth is unexpected_message. */
+	struct pair p;
+	pair_start(&p, NULL);
+	pair_serve(&p);
+	struct ktls_rec_dir d;
+	client_hs_writer(&p, &d);
+	struct ktls_buf in;
+	ktls_buf_init(&in);
+	static const uint8_t cancel[] = {1, KTLS_ALERT_USER_CANCELED};
+	for (int i = 0; i < 5; i++) {
+		in.len = 0;
+		seal_records(&d, KTLS_CT_ALERT, cancel, 2, 2, &in);
+		ck_assert_int_eq(feed(p.s, in.base, in.len), 0);
+	}
+	in.len = 0;
+	seal_records(&d, KTLS_CT_ALERT, cancel, 2, 2, &in);
+	ck_assert_int_eq(feed(p.s, in.base, in.len), KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE));
+	ktls_rec_clear(&d);
+	ktls_buf_free(&in);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(server_name_rule)
 {
 	/* No name under the default verify mode: refused before anything is
@@ -941,6 +967,7 @@ int main(void)
 	tcase_add_test(tc, finished_lengths);
 	tcase_add_loop_test(tc, change_cipher_spec, 0, 5);
 	tcase_add_test(tc, user_canceled_then_close);
+	tcase_add_test(tc, user_canceled_flood);
 	tcase_add_test(tc, server_name_rule);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

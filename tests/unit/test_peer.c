@@ -228,6 +228,36 @@ START_TEST(user_canceled_then_close)
 }
 END_TEST
 
+START_TEST(records_of_nothing)
+{
+	/* _i: 0 six user_canceled warnings, 1 33 empty data records in a row:
+	 * unexpected_message (a peer making us spin for free); 2 five and 32,
+	 * then data: read. */
+	static const uint8_t cancel[2] = {1, KTLS_ALERT_USER_CANCELED};
+	struct rawpeer p;
+	rawpeer_open(&p, KTLS_CLIENT);
+	unsigned warnings = _i == 0   ? 6
+			    : _i == 2 ? 5
+				      : 0,
+		 empties = _i == 1   ? 33
+			   : _i == 2 ? 32
+				     : 0;
+	for (unsigned i = 0; i < warnings; i++)
+		rawpeer_send(&p, KTLS_CT_ALERT, cancel, 2, 0);
+	for (unsigned i = 0; i < empties; i++)
+		rawpeer_send(&p, KTLS_CT_APPLICATION_DATA, "", 0, 0);
+	if (_i == 2) {
+		rawpeer_send(&p, KTLS_CT_APPLICATION_DATA, "data", 4, 0);
+		uint8_t buf[8];
+		ck_assert_int_eq(ktls_read(p.conn, buf, sizeof(buf)), 4);
+	} else {
+		expect_failure(&p, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+			       KTLS_ALERT_UNEXPECTED_MESSAGE);
+	}
+	rawpeer_close(&p);
+}
+END_TEST
+
 /* Under kernel RX a record that fails to decrypt may abort the socket:
  * the kernel sets sk_err and TX then refuses every send (mainline does the
  * same), so the alert goes out only where the socket still allows it; the
@@ -386,6 +416,7 @@ int main(void)
 	tcase_add_loop_test(tc, records_between_fragments, 0, 2);
 	tcase_add_loop_test(tc, key_update_not_last, 0, 2);
 	tcase_add_test(tc, user_canceled_then_close);
+	tcase_add_loop_test(tc, records_of_nothing, 0, 3);
 	tcase_add_test(tc, bad_record_mac);
 	tcase_add_test(tc, plaintext_ccs_after_handshake);
 	tcase_add_loop_test(tc, handshake_over_socket, 0, 6);

@@ -64,6 +64,9 @@ struct ktls_conn {
 	_Atomic bool tx_dead;  /* a TX re-key failed after our KeyUpdate: send nothing */
 	_Atomic bool tx_stuck; /* owed a KeyUpdate this kernel cannot do */
 	bool peer_canceled;    /* user_canceled came: close_notify follows */
+	/* Records in a row that carry nothing (empty data, warnings): bounded,
+	 * so that a peer cannot keep us busy for free. */
+	unsigned empty_run, warn_run;
 	pthread_mutex_t wlock, rlock;
 
 	uint8_t exporter[KTLS_MAX_HASH]; /* exporter master secret, if known */

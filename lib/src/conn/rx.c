@@ -91,7 +91,10 @@ static int on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_
 	if (err)
 		return ktls_conn_fail(c, err);
 	if (desc == KTLS_ALERT_USER_CANCELED) {
-		/* A warning that close_notify follows (6.1). */
+		/* A warning that close_notify follows (6.1); a stream of them
+		 * is not (OpenSSL allows 5 in a row too). */
+		if (++c->warn_run > KTLS_MAX_WARNINGS)
+			return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
 		c->peer_canceled = true;
 		return 0;
 	}
@@ -103,10 +106,15 @@ static int on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_
 }
 
 /* Application data from the peer: not in the middle of a handshake
- * message (5.1). */
-static int on_data(struct ktls_conn *c)
+ * message (5.1), and not empty record after empty record (5.4 allows
+ * them; an endless run of them is a peer making us spin). */
+static int on_data(struct ktls_conn *c, size_t n)
 {
-	return c->hsbuf.len ? fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE) : 0;
+	if (c->hsbuf.len || (!n && ++c->empty_run > KTLS_MAX_EMPTY_RECORDS))
+		return fail_with(c, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	if (n)
+		c->empty_run = c->warn_run = 0;
+	return 0;
 }
 
 /* Sends the alert for a protocol error we found, best effort: never from
@@ -174,7 +182,7 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 			return ktls_conn_fail(c, -KTLS_E_TRUNCATED);
 		uint8_t type = typed ? *CMSG_DATA(cm) : KTLS_CT_APPLICATION_DATA;
 		if (type == KTLS_CT_APPLICATION_DATA) {
-			int err = on_data(c);
+			int err = on_data(c, (size_t)n);
 			if (err)
 				return err;
 			if (n == 0)
@@ -230,7 +238,7 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		if (n < 0)
 			return ktls_conn_fail(c, (int)n);
 		if (type == KTLS_CT_APPLICATION_DATA) {
-			int err = on_data(c);
+			int err = on_data(c, (size_t)n);
 			if (err)
 				return err;
 			c->poff = 0;

@@ -367,6 +367,10 @@ static int handle_alert(struct ktls_hs *hs, const uint8_t *a, size_t len)
 	/* user_canceled is a warning that close_notify follows (6.1); the
 	 * close_notify then ends the handshake, reported as the cancel. */
 	if (desc == KTLS_ALERT_USER_CANCELED) {
+		if (++hs->warn_run > KTLS_MAX_WARNINGS)
+			return ktls_hs_fail(hs, KTLS_ALERT_ERR(KTLS_ALERT_UNEXPECTED_MESSAGE),
+					    "%u user_canceled alerts in one handshake",
+					    hs->warn_run);
 		hs->peer_canceled = true;
 		return 0;
 	}

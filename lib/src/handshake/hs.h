@@ -44,6 +44,7 @@ struct ktls_hs {
 	size_t session_id_len;
 	bool did_hrr, ccs_sent, ccs_received, cert_requested, sent_sni;
 	bool peer_canceled; /* user_canceled received: close_notify follows */
+	unsigned warn_run;  /* user_canceled alerts so far (KTLS_MAX_WARNINGS) */
 	/* Server: the client offered 0-RTT, which we decline: its early data
 	 * is skipped, up to early_budget bytes (RFC 8446 4.2.10). */
 	bool early_skip;

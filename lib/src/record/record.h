@@ -11,6 +11,10 @@
 
 #define KTLS_REC_HDR	   5
 #define KTLS_REC_MAX_PLAIN 16384
+/* Records in a row that carry nothing a peer may send (as OpenSSL: 32
+ * empty data records, 5 warning alerts); one more is unexpected_message. */
+#define KTLS_MAX_EMPTY_RECORDS 32
+#define KTLS_MAX_WARNINGS      5
 /* Largest TLSCiphertext.length RFC 8446 allows (2^14 + 256). */
 #define KTLS_REC_MAX_CIPHER (KTLS_REC_MAX_PLAIN + 256)
 
