@@ -538,6 +538,7 @@ START_TEST(big_client_hellos)
 	for (int last = 0; last < 2; last++) {
 		ch_init(&c);
 		ext_basics(&c);
+		ext(&c, KTLS_EXT_PSK_KEY_EXCHANGE_MODES, "\1\1", 2);
 		if (last) {
 			ext(&c, KTLS_EXT_PRE_SHARED_KEY, psk, sizeof(psk));
 		} else {
@@ -548,6 +549,49 @@ START_TEST(big_client_hellos)
 		ck_assert_int_eq(rc, last ? 0 : ERR(ILLEGAL_PARAMETER));
 		ch_free(&c);
 	}
+
+	/* A PSK offered without its modes (4.2.9), supported_groups without
+	 * key_share or the reverse (9.2): missing_extension. */
+	static const uint16_t x25519 = KTLS_GROUP_X25519, ecdsa = KTLS_SIG_ECDSA_SECP256R1_SHA256;
+	for (int k = 0; k < 3; k++) {
+		ch_init(&c);
+		ext_versions(&c);
+		ext_u16_list(&c, KTLS_EXT_SIGNATURE_ALGORITHMS, &ecdsa, 1, 2);
+		if (k != 2)
+			ext_u16_list(&c, KTLS_EXT_SUPPORTED_GROUPS, &x25519, 1, 2);
+		if (k != 1)
+			ext_share(&c, KTLS_GROUP_X25519, c.pub, c.pub_len);
+		if (k == 0)
+			ext(&c, KTLS_EXT_PRE_SHARED_KEY, psk, sizeof(psk));
+		rc = serve_ch(&c, NULL, &alert, &sh);
+		ck_assert_msg(rc == ERR(MISSING_EXTENSION), "case %d: %d", k, rc);
+		ck_assert_int_eq(alert, KTLS_ALERT_MISSING_EXTENSION);
+		ch_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(second_client_hello_changes)
+{
+	/* After a HelloRetryRequest the second ClientHello must repeat the
+	 * first (4.1.2): one that adds an ALPN list is illegal_parameter. */
+	struct pair p;
+	pair_start(&p, NULL);
+	static const uint16_t p256 = KTLS_GROUP_SECP256R1;
+	ck_assert_int_eq(ktls_config_set_groups(p.sc, &p256, 1), 0); /* forces an HRR */
+	pair_serve(&p);
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert(p.s->did_hrr);
+	static const uint8_t alpn[] = {0, 16, 0, 5, 0, 3, 2, 'h', '2'};
+	p.c->test_extra_ext = (struct ktls_bytes){alpn, sizeof(alpn)};
+	struct ktls_buf ch2;
+	ktls_buf_init(&ch2);
+	ck_assert_int_eq(feed(p.c, p.flight.base, p.flight.len), 0);
+	take_output(p.c, &ch2);
+	ck_assert_int_eq(feed(p.s, ch2.base, ch2.len), ERR(ILLEGAL_PARAMETER));
+	ck_assert_ptr_nonnull(strstr(ktls_hs_error_detail(p.s), "changed"));
+	ktls_buf_free(&ch2);
+	pair_free(&p);
 }
 END_TEST
 
@@ -968,6 +1012,7 @@ int main(void)
 	tcase_add_loop_test(tc, change_cipher_spec, 0, 5);
 	tcase_add_test(tc, user_canceled_then_close);
 	tcase_add_test(tc, user_canceled_flood);
+	tcase_add_test(tc, second_client_hello_changes);
 	tcase_add_test(tc, server_name_rule);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -43,6 +43,9 @@ struct ktls_hs {
 	uint8_t session_id[32];
 	size_t session_id_len;
 	bool did_hrr, ccs_sent, ccs_received, cert_requested, sent_sni;
+	/* Server: what a second ClientHello may not change (4.1.2): a digest
+	 * of the first's server name, ALPN list and PSK modes. */
+	uint8_t ch1_fixed[32];
 	bool peer_canceled; /* user_canceled received: close_notify follows */
 	unsigned warn_run;  /* user_canceled alerts so far (KTLS_MAX_WARNINGS) */
 	/* Server: the client offered 0-RTT, which we decline: its early data

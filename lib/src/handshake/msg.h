@@ -93,6 +93,7 @@ struct ktls_client_hello {
 	uint16_t record_size_limit; /* 0 if absent */
 	struct ktls_bytes cookie;
 	bool psk_dhe_ke, psk_ke;
+	bool has_psk_modes;
 	bool early_data; /* offered 0-RTT (which we never accept) */
 	bool has_psk;	 /* pre_shared_key: must be last */
 	struct ktls_psk_offer psks[KTLS_MAX_PSKS];

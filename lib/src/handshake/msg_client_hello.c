@@ -218,6 +218,7 @@ static int one_extension(struct ktls_client_hello *ch, uint16_t type, struct ktl
 		struct ktls_rd m = ktls_rd_block(e, 1);
 		if (!ktls_rd_ok(&m) || ktls_rd_left(&m) == 0 || !ktls_rd_done(e))
 			return DECODE_ERR("psk_key_exchange_modes: malformed");
+		ch->has_psk_modes = true;
 		while (ktls_rd_left(&m)) {
 			uint8_t mode = ktls_rd_u8(&m);
 			ch->psk_ke |= mode == 0;
@@ -289,8 +290,9 @@ static int decode(struct ktls_client_hello *ch, struct ktls_rd *r, struct ch_set
 		       KTLS_ALERT_ERR(KTLS_ALERT_PROTOCOL_VERSION);
 	if (!comp_null)
 		return ILLEGAL("ClientHello: compression methods other than null");
-	/* Each share must be for a group supported_groups lists (4.2.8). */
-	for (size_t i = 0; i < KTLS_U16_SET_WORDS; i++)
+	/* Each share must be for a group supported_groups lists (4.2.8); with
+	 * no supported_groups at all the server says missing_extension (9.2). */
+	for (size_t i = 0; ch->has_groups && i < KTLS_U16_SET_WORDS; i++)
 		if (sets->share_groups.w[i] & ~sets->groups.w[i])
 			return ILLEGAL("key_share: a share for a group supported_groups "
 				       "does not list");

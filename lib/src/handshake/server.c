@@ -72,10 +72,31 @@ static int choose_alpn(struct ktls_hs *hs, const struct ktls_client_hello *ch)
 		    "client offers none of our ALPN protocols");
 }
 
+/* SHA-256 over what a second ClientHello must repeat (4.1.2): server
+ * name, ALPN list, PSK key exchange modes. */
+static int ch_fixed_digest(const struct ktls_client_hello *ch, uint8_t *out)
+{
+	struct ktls_buf b;
+	ktls_buf_init(&b);
+	ktls_buf_u16(&b, (uint16_t)ch->sni.len);
+	ktls_buf_put(&b, ch->sni.p, ch->sni.len);
+	ktls_buf_u8(&b, ch->has_alpn);
+	ktls_buf_u16(&b, (uint16_t)ch->alpn.len);
+	ktls_buf_put(&b, ch->alpn.p, ch->alpn.len);
+	ktls_buf_u8(&b, (uint8_t)(ch->has_psk_modes | ch->psk_ke << 1 | ch->psk_dhe_ke << 2));
+	int err =
+		b.bad ? -ENOMEM
+		      : ktls_hash(ktls_suite_get(KTLS_TLS_AES_128_GCM_SHA256), b.base, b.len, out);
+	ktls_buf_free(&b);
+	return err;
+}
+
 static int send_hrr(struct ktls_hs *hs, const struct ktls_client_hello *ch,
 		    const struct ktls_hs_msg *m)
 {
 	int err;
+	if ((err = ch_fixed_digest(ch, hs->ch1_fixed)))
+		return err;
 	if ((err = ktls_transcript_set_suite(&hs->th, hs->suite)) ||
 	    (err = ktls_transcript_add(&hs->th, m->raw, m->raw_len)) ||
 	    (err = ktls_transcript_hrr(&hs->th)))
@@ -243,6 +264,23 @@ static int on_client_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 	if (hs->did_hrr && ch.early_data)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER,
 			    "second ClientHello offers early data (4.2.10)");
+	if (hs->did_hrr) {
+		uint8_t d[32];
+		if ((err = ch_fixed_digest(&ch, d)))
+			return err;
+		if (CRYPTO_memcmp(d, hs->ch1_fixed, sizeof(d)))
+			return FAIL(
+				hs, KTLS_ALERT_ILLEGAL_PARAMETER,
+				"second ClientHello changed its server name, ALPN or PSK modes");
+	}
+	/* 4.2.9: a PSK offer comes with its modes; 9.2: supported_groups and
+	 * key_share come together. */
+	if (ch.has_psk && !ch.has_psk_modes)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: pre_shared_key without psk_key_exchange_modes");
+	if (ch.has_groups != ch.has_key_share)
+		return FAIL(hs, KTLS_ALERT_MISSING_EXTENSION,
+			    "ClientHello: supported_groups and key_share must come together");
 	hs->early_skip = ch.early_data;
 	hs->early_budget = ch.early_data ? KTLS_EARLY_SKIP : 0;
 	if ((err = choose_alpn(hs, &ch)))
