@@ -537,6 +537,33 @@ START_TEST(client_policy_binding)
 }
 END_TEST
 
+START_TEST(client_ticket_size)
+{
+	/* A ticket too big to offer again in a ClientHello makes no session. */
+	struct ktls_config *cc = ktls_config_new(KTLS_CLIENT), *sc = ktls_config_new(KTLS_SERVER);
+	ck_assert_int_eq(ktls_config_set_ca_file(cc, cert_path("ca.pem")), 0);
+	add_cert(sc, "server-ecdsa256");
+	struct ktls_hs *c = ktls_hs_new(cc, "server.test"), *sv = ktls_hs_new(sc, NULL);
+	struct hs_result res = run_pair(c, sv);
+	ck_assert(res.client == 1 && res.server == 1);
+	static uint8_t big[KTLS_CLIENT_MAX_TICKET + 1];
+	uint8_t nonce = 0;
+	struct ktls_new_session_ticket t = {600, 1, {&nonce, 1}, {big, sizeof(big)}};
+	struct ktls_buf blob;
+	ktls_buf_init(&blob);
+	ck_assert_int_eq(ktls_hs_client_ticket(c, &t, &blob), -EMSGSIZE);
+	ck_assert_uint_eq(blob.len, 0);
+	t.ticket.len = KTLS_CLIENT_MAX_TICKET;
+	ck_assert_int_eq(ktls_hs_client_ticket(c, &t, &blob), 0);
+	ck_assert_uint_gt(blob.len, KTLS_CLIENT_MAX_TICKET);
+	ktls_buf_free(&blob);
+	ktls_hs_free(c);
+	ktls_hs_free(sv);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
 START_TEST(ticket_keys_per_ticket)
 {
 	/* Two tickets of one session under one key: different salts and
@@ -575,6 +602,7 @@ int main(void)
 	tcase_add_test(tc, client_auth_binding);
 	tcase_add_test(tc, client_policy_binding);
 	tcase_add_test(tc, ticket_keys_per_ticket);
+	tcase_add_test(tc, client_ticket_size);
 	tcase_add_test(tc, exporter);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
