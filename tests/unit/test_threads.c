@@ -125,20 +125,28 @@ static void small_buffers(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-START_TEST(duplex_with_key_updates)
+/* Both ends connected and through the handshake (the server in a thread). */
+static void handshake_pair(struct side *cl, struct side *sv, bool small)
 {
-	struct side cl, sv;
-	connect_pair(&cl, &sv, 0);
-	small_buffers(cl.fd);
-	small_buffers(sv.fd);
-	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
-	sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+	connect_pair(cl, sv, 0);
+	if (small) {
+		small_buffers(cl->fd);
+		small_buffers(sv->fd);
+	}
+	cl->conn = ktls_conn_new(cl->cfg, cl->fd, "server.test");
+	sv->conn = ktls_conn_new(sv->cfg, sv->fd, NULL);
 	pthread_t hs;
-	pthread_create(&hs, NULL, do_handshake, sv.conn);
-	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	pthread_create(&hs, NULL, do_handshake, sv->conn);
+	ck_assert_int_eq(ktls_handshake(cl->conn), 1);
 	void *rc;
 	pthread_join(hs, &rc);
 	ck_assert_int_eq((long)rc, 1);
+}
+
+START_TEST(duplex_with_key_updates)
+{
+	struct side cl, sv;
+	handshake_pair(&cl, &sv, true);
 
 	time_t deadline = time(NULL) + DEADLINE;
 	struct end a = {cl.conn, 1, 2, deadline, 0, 0, 0, 0};
@@ -174,15 +182,7 @@ END_TEST
 START_TEST(request_during_answer)
 {
 	struct side cl, sv;
-	connect_pair(&cl, &sv, 0);
-	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
-	sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
-	pthread_t hs;
-	pthread_create(&hs, NULL, do_handshake, sv.conn);
-	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
-	void *rc;
-	pthread_join(hs, &rc);
-	ck_assert_int_eq((long)rc, 1);
+	handshake_pair(&cl, &sv, false);
 	cl.conn->ku_answer = true; /* the peer asked */
 	request_during_send = cl.conn;
 	ck_assert_int_eq(ktls_write(cl.conn, "x", 1), 1);
