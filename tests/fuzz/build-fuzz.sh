@@ -21,8 +21,8 @@ cflags+=(-fsanitize=fuzzer-no-link -D_GNU_SOURCE -DKTLS_BUILDING -Wall -Wextra -
 fz=$src/tests/fuzz
 case $target in
 handshake) srcs=("$fz/fuzz_handshake.c"); lib=1 ;;
-hs-client | hs-server | posths) srcs=("$fz/fuzz_${target//-/_}.c" "$fz/hspeer.c"); lib=1 ;;
-record | ticket) srcs=("$fz/fuzz_$target.c"); lib=1 ;;
+hs-client | hs-server | posths | ticket) srcs=("$fz/fuzz_${target//-/_}.c" "$fz/hspeer.c"); lib=1 ;;
+record) srcs=("$fz/fuzz_$target.c"); lib=1 ;;
 http) srcs=("$src"/tools/ktls-ctl/http*.c "$fz/fuzz_http.c"); lib=0 ;;
 ctl-list) srcs=("$src/tools/ktls-ctl/list_parse.c" "$fz/fuzz_ctl_list.c"); lib=0
 	  cflags+=(-I"$src/tools"); extra=(-lmnl) ;;

@@ -40,8 +40,7 @@ static struct ktls_hs *answer_hello(struct ktls_hs *c, unsigned opt0, unsigned o
 	const uint8_t *body = ktls_rd_bytes(&r, len);
 	struct ktls_client_hello ch;
 	const char *why;
-	if (!body || ktls_client_hello_decode(&ch, body, len, &why) || !ch.n_shares ||
-	    !ch.n_suites)
+	if (!body || ktls_client_hello_decode(&ch, body, len, &why) || !ch.n_shares || !ch.n_suites)
 		abort(); /* our own ClientHello */
 	struct ktls_hs *s = ktls_hs_new(hsp.server, NULL);
 	s->suite = ktls_suite_get(ch.suites[(opt0 & 3) % ch.n_suites]);
@@ -81,9 +80,10 @@ static int run(const uint8_t *data, size_t size)
 		return -1;
 	unsigned opt0 = data[0], opt1 = data[1];
 	hsp_rand_reset(1);
-	struct ktls_hs *c =
-		ktls_hs_new(opt0 & 0x80 ? client_verify : opt0 & 0x40 ? client_ext : hsp.client,
-			    "server.test");
+	struct ktls_hs *c = ktls_hs_new(opt0 & 0x80   ? client_verify
+					: opt0 & 0x40 ? client_ext
+						      : hsp.client,
+					"server.test");
 	size_t used, olen;
 	const uint8_t *out;
 	if (ktls_hs_step(c, NULL, 0, &used))
@@ -137,8 +137,8 @@ static void seeds(const char *dir)
 		ktls_buf_u8(&b, v[i].opt0);
 		ktls_buf_u8(&b, v[i].opt1);
 		if (v[i].alpn) {
-			struct ktls_encrypted_extensions e2 = {
-				.alpn = {(const uint8_t *)"h2", 2}, .record_size_limit = 1024};
+			struct ktls_encrypted_extensions e2 = {.alpn = {(const uint8_t *)"h2", 2},
+							       .record_size_limit = 1024};
 			m.len = 0;
 			ktls_encrypted_extensions_encode(&m, &e2);
 			hsp_item(&b, HSP_MSG, KTLS_HS_ENCRYPTED_EXTENSIONS, m.base + 4, m.len - 4);

@@ -43,11 +43,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct ktls_config *ccfg, *scfg, *server_tickets;
 static struct ktls_hs *done_client; /* a finished handshake: the resumption secret */
-static const uint8_t peer_secret[KTLS_MAX_HASH] = {0x11, 0x12}, our_secret[KTLS_MAX_HASH] = {
-									       0x21, 0x22};
+static const uint8_t peer_secret[KTLS_MAX_HASH] = {0x11, 0x12},
+		     our_secret[KTLS_MAX_HASH] = {0x21, 0x22};
 static const uint16_t suites[4] = {KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
-				   KTLS_TLS_CHACHA20_POLY1305_SHA256,
-				   KTLS_TLS_AES_128_GCM_SHA256};
+				   KTLS_TLS_CHACHA20_POLY1305_SHA256, KTLS_TLS_AES_128_GCM_SHA256};
 
 static unsigned long tickets_seen;
 
@@ -267,7 +266,8 @@ static struct ktls_hs *handshake(struct ktls_buf *tickets)
 	while (ktls_rd_left(&r)) {
 		long n = ktls_rec_frame(r.p, ktls_rd_left(&r), KTLS_REC_MAX_CIPHER);
 		const uint8_t *rec = n > 0 ? ktls_rd_bytes(&r, (size_t)n) : NULL;
-		long pl = rec ? ktls_rec_open(&rd, rec, (size_t)n, plain, sizeof(plain), &type) : -1;
+		long pl =
+			rec ? ktls_rec_open(&rd, rec, (size_t)n, plain, sizeof(plain), &type) : -1;
 		if (pl < 0)
 			abort();
 		ktls_buf_put(tickets, plain, (size_t)pl);
@@ -296,7 +296,8 @@ static void seeds(const char *dir, const struct ktls_buf *tickets)
 	struct ktls_buf b;
 	ktls_buf_init(&b);
 	static const uint8_t ku_req[] = {KTLS_HS_KEY_UPDATE, 1}, ku[] = {KTLS_HS_KEY_UPDATE, 0};
-	static const uint8_t close_notify[] = {KTLS_CT_ALERT, 1, 0}, fatal[] = {KTLS_CT_ALERT, 2, 10};
+	static const uint8_t close_notify[] = {KTLS_CT_ALERT, 1, 0},
+			     fatal[] = {KTLS_CT_ALERT, 2, 10};
 	static const uint8_t cancel[] = {KTLS_CT_ALERT, 1, 90}, data[] = "hello";
 	/* The server's real tickets, one message an item. */
 	struct ktls_rd r = ktls_rd_make(tickets->base, tickets->len);

@@ -159,8 +159,7 @@ static int flush(struct ktls_hs *me, size_t frag)
 	return ktls_hs_flush(me);
 }
 
-int hsp_run_script(struct ktls_hs *me, const uint8_t *fin, const uint8_t *p, size_t n,
-		   size_t frag)
+int hsp_run_script(struct ktls_hs *me, const uint8_t *fin, const uint8_t *p, size_t n, size_t frag)
 {
 	struct ktls_rd r = ktls_rd_make(p, n);
 	int err = 0;

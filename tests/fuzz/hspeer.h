@@ -57,8 +57,7 @@ size_t hsp_fragment(unsigned bits);
  * transcript, key schedule and write keys, not its state machine); `fin`
  * is the base secret of its Finished. Sealed records land in me->out.
  */
-int hsp_run_script(struct ktls_hs *me, const uint8_t *fin, const uint8_t *p, size_t n,
-		   size_t frag);
+int hsp_run_script(struct ktls_hs *me, const uint8_t *fin, const uint8_t *p, size_t n, size_t frag);
 
 /* Appends one record of type `type` to me->out, sealed if keys are on. */
 int hsp_record(struct ktls_hs *me, uint8_t type, const uint8_t *p, size_t n);
