@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
   gcc make meson ninja-build pkg-config         # build
   libssl-dev libmnl-dev check                   # libcrypto, netlink, unit tests
-  clang clang-format                            # libFuzzer targets, formatting
+  clang clang-format llvm                       # libFuzzer targets (llvm: fuzz-long.sh coverage), formatting
   openssl gnutls-bin                            # interop peers
   qemu-system-x86 busybox-static kmod cpio      # the VM suite
   xz-utils zstd dwarves bc flex bison libelf-dev # building tls.ko out of tree

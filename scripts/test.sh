@@ -11,13 +11,20 @@ ninja -C $dir
 rc=0
 meson test -C $dir --print-errorlogs --num-processes 2 "$@" || rc=$?
 python3 - "$dir/meson-logs/testlog.json" <<'PY'
-import json, sys
+import json, re, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0, "EXPECTEDFAIL": 0, "TIMEOUT": 0, "UNEXPECTEDPASS": 0, "ERROR": 0}
+# Tests add to named totals with stdout lines "summary-count: NAME N"
+# (fuzz-executions from tests/fuzz/run-fuzz.sh; others may add theirs):
+# each total shows as "NAME with spaces: N", in the order first seen.
+totals = {"fuzz-executions": 0}  # always shown, 0 when no fuzz test ran
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    counts[r] = counts.get(r, 0) + 1
+    r = json.loads(line)
+    counts[r["result"]] = counts.get(r["result"], 0) + 1
+    for name, n in re.findall(r"^summary-count: (\S+) (\d+)$", r.get("stdout") or "", re.M):
+        totals[name] = totals.get(name, 0) + int(n)
 passed = counts["OK"] + counts["EXPECTEDFAIL"]
 failed = counts["FAIL"] + counts["TIMEOUT"] + counts["UNEXPECTEDPASS"] + counts["ERROR"]
-print("tests: %d passed, %d failed, %d skipped" % (passed, failed, counts["SKIP"]))
+extra = "".join(", %s: %d" % (k.replace("-", " "), v) for k, v in totals.items())
+print("tests: %d passed, %d failed, %d skipped%s" % (passed, failed, counts["SKIP"], extra))
 PY
 exit $rc

@@ -1,45 +1,49 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a
-# bounded time with a fixed seed: the handshake (from a generated seed
-# corpus) or ktls-ctl's HTTP heads (from a few requests):
-#   run-fuzz.sh SRCDIR OUTDIR CERTDIR SECONDS [handshake|http]
+# Runs one libFuzzer target (built by build-fuzz.sh: ASan + UBSan, any
+# report fatal) for a bounded time with a fixed seed, from its committed
+# corpus (tests/fuzz/corpus/TARGET) plus the seeds the harness writes from
+# a real handshake where it has them, with its dictionary if any:
+#   run-fuzz.sh SRCDIR OUTDIR CERTDIR SECONDS TARGET [libFuzzer flags...]
+# Fails on a crash, leak, timeout or sanitizer report (the input is kept as
+# OUTDIR/artifacts-TARGET/*). Prints "fuzz-executions: N" and the
+# "summary-count: fuzz-executions N" line scripts/test.sh adds up.
 # SKIP (77) without clang's libFuzzer; under CI, a failure instead.
 set -euo pipefail
-src=$1 out=$2 certs=$3 secs=$4 target=${5:-handshake}
+src=$1 out=$2 certs=$3 secs=$4 target=$5
+shift 5
 . "$src/tests/skip.sh"
 command -v clang >/dev/null || test_skip "clang is not installed"
-mkdir -p "$out"
-bin="$out/fuzz_$target"
-if [ "$target" = http ]; then
-	srcs=("$src"/tools/ktls-ctl/http*.c "$src/tests/fuzz/fuzz_http.c")
-else
-	srcs=("$src"/lib/src/*/*.c "$src/tests/fuzz/fuzz_handshake.c")
-fi
-if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$src"/lib/src/*/*.h -newer "$bin" | head -1)" ]; then
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE \
-		-DKTLS_BUILDING -I"$src/lib/include" -I"$src/lib/src" "${srcs[@]}" -lcrypto -lpthread \
-		-o "$bin" 2>"$out/build.log" || {
-		if grep -q "fuzzer" "$out/build.log"; then
-			cat "$out/build.log"; test_skip "clang cannot link libFuzzer here"
-		fi
-		cat "$out/build.log"; exit 1
-	}
-fi
-corpus="$out/corpus-$target"
-rm -rf "$corpus" && mkdir -p "$corpus"
-if [ "$target" = http ]; then
-	printf 'GET /a/b.txt?q=1 HTTP/1.1\r\nHost: x\r\nRange: bytes=10-20\r\nConnection: close\r\n\r\n' >"$corpus/get"
-	printf 'HEAD /../%%2e%%2e/x HTTP/1.0\r\n\r\n' >"$corpus/head"
-	printf 'HTTP/1.1 206 Partial Content\r\nContent-Length: 42\r\nConnection: keep-alive\r\n\r\n' >"$corpus/resp"
-	printf '\r\nGET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: W/"1-2", "a,b"\r\nIf-Range: "1-2"\r\n\r\n' >"$corpus/cond"
-	printf 'GET / HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n' >"$corpus/ims"
-	printf 'GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 0\r\n\r\n' >"$corpus/te"
-	printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' >"$corpus/resp-chunked"
-	printf '5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n' >"$corpus/chunks"
-else
-	KTLS_TEST_CERTS=$certs KTLS_FUZZ_SEEDS="$corpus" "$bin"
-fi
-echo "seeds: $(ls "$corpus" | wc -l)"
+rc=0
+bin=$("$src/tests/fuzz/build-fuzz.sh" "$src" "$out" "$target" asan) || rc=$?
+[ "$rc" = 2 ] && test_skip "clang cannot link libFuzzer here"
+[ "$rc" = 0 ] || exit "$rc"
+work=$out/corpus-$target
+art=$out/artifacts-$target
+rm -rf "$work" "$art" && mkdir -p "$work" "$art"
+cp "$src/tests/fuzz/corpus/$target/"* "$work/"
+case $target in
+handshake | hs-client | hs-server | posths)
+	KTLS_TEST_CERTS=$certs KTLS_FUZZ_SEEDS="$work/gen" "$bin" >/dev/null 2>&1
+	mv "$work/gen/"* "$work/" && rmdir "$work/gen" ;;
+esac
+dict=()
+case $target in
+handshake | hs-client | hs-server | posths) dict=(-dict="$src/tests/fuzz/dict/tls.dict") ;;
+http | ctl-list) dict=(-dict="$src/tests/fuzz/dict/$target.dict") ;;
+esac
+echo "seeds: $(ls "$work" | wc -l)"
+log=$out/run-$target.log
+rc=0
 KTLS_TEST_CERTS=$certs "$bin" -seed=1 -max_total_time="$secs" -max_len=16384 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 | tail -15
+	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" "${dict[@]}" "$@" \
+	"$work" >"$log" 2>&1 || rc=$?
+tail -15 "$log"
+n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+echo "fuzz-executions: ${n:-0}"
+echo "summary-count: fuzz-executions ${n:-0}"
+if [ "$rc" != 0 ]; then
+	grep -E "ERROR|SUMMARY|runtime error" "$log" | head -5 >&2 || true
+	echo "FAIL: fuzz-$target: exit $rc; input kept in $art" >&2
+fi
+exit "$rc"

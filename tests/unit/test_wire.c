@@ -91,6 +91,27 @@ START_TEST(writer_blocks_and_growth)
 }
 END_TEST
 
+/* Zero bytes at an empty buffer or reader: a real pointer from the writer
+ * (NULL means out of memory, and NULL + 0 is undefined; the server's
+ * empty ticket flight and an empty encrypted record did this), and no
+ * arithmetic on a reader over nothing (found by fuzz-hs-server). */
+START_TEST(zero_lengths_at_empty)
+{
+	struct ktls_buf b;
+	ktls_buf_init(&b);
+	ck_assert_ptr_nonnull(ktls_buf_reserve(&b, 0));
+	ktls_buf_put(&b, NULL, 0);
+	ck_assert(!b.bad);
+	ck_assert_uint_eq(b.len, 0);
+	ktls_buf_free(&b);
+	struct ktls_rd r = ktls_rd_make(NULL, 0);
+	ck_assert_ptr_null(ktls_rd_bytes(&r, 0));
+	ck_assert(ktls_rd_done(&r));
+	uint8_t x;
+	ck_assert(!ktls_rd_copy(&r, &x, 1) && !ktls_rd_ok(&r));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wire");
@@ -98,6 +119,7 @@ int main(void)
 	tcase_add_test(tc, reader_fields_and_sticky_error);
 	tcase_add_test(tc, reader_blocks);
 	tcase_add_test(tc, writer_blocks_and_growth);
+	tcase_add_test(tc, zero_lengths_at_empty);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -19,27 +19,9 @@
 
 #include "ctl.h"
 #include "ktls/ktls.h"
+#include "list_parse.h"
 #include "text.h"
 #include "uapi/ktls_diag.h"
-
-struct tls_sock {
-	int family;
-	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
-	unsigned sport, dport, state, inode;
-	int has_tls; /* ULP attributes present */
-	unsigned version, cipher, txconf, rxconf;
-	int zc_ro_tx, rx_no_pad;
-	unsigned tx_max_payload; /* 0: the kernel did not say (before 6.19) */
-	int pid;
-	char comm[32];
-};
-
-struct list_ctx {
-	struct tls_sock *socks;
-	size_t n, cap;
-	int port;
-	int ulp_seen;
-};
 
 static const char *conf_name(unsigned c)
 {
@@ -77,92 +59,6 @@ static const char *state_name(unsigned s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-/* Attributes of INET_ULP_INFO_TLS; unknown ones (newer kernels) are skipped. */
-static int tls_attr(const struct nlattr *a, void *data)
-{
-	struct tls_sock *t = data;
-	switch (mnl_attr_get_type(a)) {
-	case KTLS_TLS_INFO_VERSION:
-		t->version = mnl_attr_get_u16(a);
-		break;
-	case KTLS_TLS_INFO_CIPHER:
-		t->cipher = mnl_attr_get_u16(a);
-		break;
-	case KTLS_TLS_INFO_TXCONF:
-		t->txconf = mnl_attr_get_u16(a);
-		break;
-	case KTLS_TLS_INFO_RXCONF:
-		t->rxconf = mnl_attr_get_u16(a);
-		break;
-	case KTLS_TLS_INFO_ZC_RO_TX:
-		t->zc_ro_tx = 1;
-		break;
-	case KTLS_TLS_INFO_RX_NO_PAD:
-		t->rx_no_pad = 1;
-		break;
-	case KTLS_TLS_INFO_TX_MAX_PAYLOAD_LEN:
-		t->tx_max_payload = mnl_attr_get_u16(a);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-struct ulp_parse {
-	struct tls_sock *t;
-	int is_tls;
-};
-
-static int ulp_attr(const struct nlattr *a, void *data)
-{
-	struct ulp_parse *u = data;
-	if (mnl_attr_get_type(a) == KTLS_INET_ULP_INFO_NAME &&
-	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-		u->is_tls = !strcmp(mnl_attr_get_str(a), "tls");
-	else if (mnl_attr_get_type(a) == KTLS_INET_ULP_INFO_TLS)
-		mnl_attr_parse_nested(a, tls_attr, u->t);
-	return MNL_CB_OK;
-}
-
-static int diag_attr(const struct nlattr *a, void *data)
-{
-	struct ulp_parse *u = data;
-	if (mnl_attr_get_type(a) == KTLS_INET_DIAG_ULP_INFO)
-		mnl_attr_parse_nested(a, ulp_attr, u);
-	return MNL_CB_OK;
-}
-
-static int on_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct list_ctx *lc = data;
-	const struct ktls_inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct tls_sock t = {0};
-	struct ulp_parse u = {&t, 0};
-	mnl_attr_parse(nlh, sizeof(*m), diag_attr, &u);
-	if (!u.is_tls)
-		return MNL_CB_OK;
-	lc->ulp_seen = 1;
-	t.family = m->family;
-	t.has_tls = t.version != 0;
-	t.sport = ntohs(m->id.sport);
-	t.dport = ntohs(m->id.dport);
-	t.state = m->state;
-	t.inode = m->inode;
-	inet_ntop(t.family, m->id.src, t.src, sizeof(t.src));
-	inet_ntop(t.family, m->id.dst, t.dst, sizeof(t.dst));
-	if (lc->port && (int)t.sport != lc->port && (int)t.dport != lc->port)
-		return MNL_CB_OK;
-	if (lc->n == lc->cap) {
-		size_t cap = lc->cap ? 2 * lc->cap : 64;
-		struct tls_sock *p = realloc(lc->socks, cap * sizeof(*p));
-		if (!p)
-			return MNL_CB_ERROR;
-		lc->socks = p;
-		lc->cap = cap;
-	}
-	lc->socks[lc->n++] = t;
-	return MNL_CB_OK;
-}
-
 static int dump(struct mnl_socket *nl, int family, struct list_ctx *lc)
 {
 	static char buf[8192]; /* MNL_SOCKET_BUFFER_SIZE, which is not a constant */
@@ -180,7 +76,7 @@ static int dump(struct mnl_socket *nl, int family, struct list_ctx *lc)
 	unsigned portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, on_msg, lc);
+		int r = list_parse_reply(buf, (size_t)n, nlh->nlmsg_seq, portid, lc);
 		if (r <= MNL_CB_STOP)
 			return r < 0 ? -errno : 0;
 	}

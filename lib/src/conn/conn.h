@@ -107,6 +107,11 @@ int ktls_conn_send_typed(struct ktls_conn *c, uint8_t type, const uint8_t *msg, 
 /* Userspace TX: sends the kept tail of a record first; -EAGAIN if full. */
 int ktls_conn_tx_flush(struct ktls_conn *c, int flags);
 
+/* rx.c. A non-data record from the peer, opened (in userspace or by the
+ * kernel): 0 handled, read on; 1 close_notify; < 0 failed. Both RX paths
+ * come here, and the fuzz harness too, without a socket. */
+int ktls_conn_on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_t n);
+
 /* keyupdate.c. */
 void ktls_conn_reset_usage(struct ktls_conn *c);
 bool ktls_conn_update_due(const struct ktls_conn *c);

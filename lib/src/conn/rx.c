@@ -77,8 +77,7 @@ static int on_handshake_record(struct ktls_conn *c, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* A non-data record from the peer. 0: handled, read on; 1: close_notify. */
-static int on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_t n)
+int ktls_conn_on_control(struct ktls_conn *c, uint8_t type, const uint8_t *p, size_t n)
 {
 	if (type == KTLS_CT_HANDSHAKE)
 		return on_handshake_record(c, p, n);
@@ -193,7 +192,7 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 			c->plen = (size_t)n;
 			continue;
 		}
-		int r = on_control(c, type, (const uint8_t *)iov.iov_base, (size_t)n);
+		int r = ktls_conn_on_control(c, type, (const uint8_t *)iov.iov_base, (size_t)n);
 		if (r)
 			return r == 1 ? 0 : r;
 	}
@@ -245,7 +244,7 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 			c->plen = (size_t)n;
 			continue;
 		}
-		int r = on_control(c, type, c->plain, (size_t)n);
+		int r = ktls_conn_on_control(c, type, c->plain, (size_t)n);
 		if (r)
 			return r == 1 ? 0 : r;
 	}

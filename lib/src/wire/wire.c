@@ -27,7 +27,9 @@ uint8_t *ktls_buf_reserve(struct ktls_buf *b, size_t n)
 		b->bad = true;
 		return NULL;
 	}
-	if (b->len + n > b->cap) {
+	/* An empty buffer gets its block even for n == 0: the pointer returned
+	 * is never NULL + 0 (undefined), nor NULL, which means failure. */
+	if (b->len + n > b->cap || !b->base) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n)
 			cap *= 2;

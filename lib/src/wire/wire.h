@@ -53,8 +53,10 @@ static inline const uint8_t *ktls_rd_bytes(struct ktls_rd *r, size_t n)
 		return NULL;
 	}
 	const uint8_t *p = r->p;
-	r->p += n;
-	r->left -= n;
+	if (n) { /* a reader over no buffer (NULL, 0): no arithmetic on NULL */
+		r->p += n;
+		r->left -= n;
+	}
 	return p;
 }
 
