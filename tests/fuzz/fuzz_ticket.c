@@ -4,7 +4,7 @@
  * and session parse (ktls_ticket_open, then the checks that pick a ticket
  * and its binder), and the client's session blob (ktls_hs_set_session).
  * Structure-aware: a ticket's plaintext comes from the input and is sealed
- * here under the server's fixed ticket key, so parsing gets past the GCM
+ * under the server's fixed ticket key (ktls_ticket_seal_plain), so parsing gets past the GCM
  * tag; the client offers it with the PSK the plaintext carries, so the
  * binder verifies and a resumption runs to its end.
  *
@@ -31,22 +31,18 @@ static struct ktls_config *client, *server;
 static bool trace; /* KTLS_FUZZ_TRACE: say what each resumption did */
 static uint8_t ticket_key[KTLS_TICKET_KEY_LEN] = {'f', 'u', 'z', 'z'};
 
-/* name || nonce || AES-256-GCM(plaintext) || tag, as session.h says. */
+/* The plaintext sealed under the server's key, as its tickets are. */
 static size_t seal(const uint8_t *p, size_t n, uint8_t *out)
 {
-	uint8_t nonce[12] = {7};
-	int len;
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	memcpy(out, ticket_key, 16);
-	memcpy(out + 16, nonce, 12);
-	if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ticket_key + 16, nonce) != 1 ||
-	    EVP_EncryptUpdate(ctx, NULL, &len, ticket_key, 16) != 1 ||
-	    (n && EVP_EncryptUpdate(ctx, out + 28, &len, p, (int)n) != 1) ||
-	    EVP_EncryptFinal_ex(ctx, out + 28 + n, &len) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 28 + n) != 1)
-		abort();
-	EVP_CIPHER_CTX_free(ctx);
-	return n + KTLS_TICKET_OVERHEAD;
+	struct ktls_buf b;
+	ktls_buf_init(&b);
+	size_t len = 0;
+	if (!ktls_ticket_seal_plain(server->ticket_keys, (uint8_t)server->verify, p, n, &b)) {
+		memcpy(out, b.base, b.len);
+		len = b.len;
+	}
+	ktls_buf_free(&b);
+	return len;
 }
 
 /* The client's side of a ticket: the suite and PSK its plaintext names
@@ -74,8 +70,8 @@ static void client_blob(const uint8_t *p, size_t n, const uint8_t *ticket, size_
  * that saved inputs do not expire): it becomes the time it names. */
 static const uint8_t *dated(const uint8_t *p, size_t *n, uint8_t *buf)
 {
-	if (*n > 4096)
-		*n = 4096;
+	if (*n > KTLS_TICKET_MAX - KTLS_TICKET_OVERHEAD)
+		*n = KTLS_TICKET_MAX - KTLS_TICKET_OVERHEAD;
 	memcpy(buf, p, *n);
 	size_t at = *n >= 4 ? 4 + (size_t)buf[3] : *n;
 	if (at + 8 <= *n) {
@@ -151,7 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		p = dated(p, &n, plain);
-		if (ktls_ticket_open(server->ticket_keys, ticket, seal(p, n, ticket), &s) == 0)
+		if (ktls_ticket_open(server->ticket_keys, (uint8_t)server->verify, ticket,
+				     seal(p, n, ticket), &s) == 0)
 			ktls_session_clear(&s);
 		break;
 	case 2: {
@@ -163,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 3:
-		if (ktls_ticket_open(server->ticket_keys, p, n, &s) == 0)
+		if (ktls_ticket_open(server->ticket_keys, (uint8_t)server->verify, p, n, &s) == 0)
 			ktls_session_clear(&s);
 		break;
 	}

@@ -231,15 +231,11 @@ static int gcm(int enc, const uint8_t *key, const uint8_t *name, uint8_t verify,
 	return ok ? 0 : -1;
 }
 
-int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct ktls_session *s,
-		     struct ktls_buf *out)
+int ktls_ticket_seal_plain(struct ktls_ticket_keys *k, uint8_t verify, const uint8_t *plain,
+			   size_t n, struct ktls_buf *out)
 {
-	struct ktls_buf plain;
-	ktls_buf_init(&plain);
-	encode(s, &plain, false);
 	uint8_t salt[16], key[32], name[16];
-	int err = plain.bad || plain.len + KTLS_TICKET_OVERHEAD > KTLS_TICKET_MAX ||
-				  RAND_bytes(salt, sizeof(salt)) != 1
+	int err = n + KTLS_TICKET_OVERHEAD > KTLS_TICKET_MAX || RAND_bytes(salt, sizeof(salt)) != 1
 			  ? -1
 			  : 0;
 	pthread_mutex_lock(&k->lock);
@@ -250,18 +246,27 @@ int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct kt
 		err = ticket_key(k->cur.key, salt, key);
 	}
 	pthread_mutex_unlock(&k->lock);
-	uint8_t *dst = err ? NULL : ktls_buf_reserve(out, KTLS_TICKET_OVERHEAD + plain.len);
+	uint8_t *dst = err ? NULL : ktls_buf_reserve(out, KTLS_TICKET_OVERHEAD + n);
 	if (dst) {
 		memcpy(dst, name, 16);
 		memcpy(dst + 16, salt, 16);
-		err = gcm(1, key, name, verify, plain.base, plain.len, dst + 32,
-			  dst + 32 + plain.len);
+		err = gcm(1, key, name, verify, plain, n, dst + 32, dst + 32 + n);
 		if (!err)
-			out->len += KTLS_TICKET_OVERHEAD + plain.len;
+			out->len += KTLS_TICKET_OVERHEAD + n;
 	} else {
 		err = -1;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
+	return err;
+}
+
+int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct ktls_session *s,
+		     struct ktls_buf *out)
+{
+	struct ktls_buf plain;
+	ktls_buf_init(&plain);
+	encode(s, &plain, false);
+	int err = plain.bad ? -1 : ktls_ticket_seal_plain(k, verify, plain.base, plain.len, out);
 	ktls_buf_free(&plain);
 	return err;
 }

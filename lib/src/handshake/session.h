@@ -89,6 +89,10 @@ int ktls_ticket_keys_set(struct ktls_ticket_keys *k, const uint8_t *keys, size_t
  * keys does not open. */
 int ktls_ticket_seal(struct ktls_ticket_keys *k, uint8_t verify, const struct ktls_session *s,
 		     struct ktls_buf *out);
+/* The sealing itself, of plain[0..n) (fuzzers seal plaintext of their
+ * own): appends name || salt || ciphertext || tag to out. */
+int ktls_ticket_seal_plain(struct ktls_ticket_keys *k, uint8_t verify, const uint8_t *plain,
+			   size_t n, struct ktls_buf *out);
 /* The session in a ticket: 0, or -1 if it is not one of our keys' or has
  * been changed (a tampered ticket is simply not resumed). */
 int ktls_ticket_open(struct ktls_ticket_keys *k, uint8_t verify, const uint8_t *t, size_t len,
