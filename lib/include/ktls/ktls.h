@@ -211,6 +211,11 @@ KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *cfg, size
  * A name that is an IP literal sends no SNI and is checked against the
  * certificate's IP addresses. */
 KTLS_API int ktls_config_set_check_host(struct ktls_config *cfg, int check);
+/* Peer chains remembered once verified (default 16; 0: off): the exact
+ * same certificate bytes, with the same verify mode and host, are not
+ * parsed or verified again until the chain's earliest notAfter (an hour at
+ * most). Setting trust anchors empties it. */
+KTLS_API int ktls_config_set_verify_cache(struct ktls_config *cfg, unsigned entries);
 
 /*
  * Session resumption (RFC 8446 2.2): PSK with (EC)DHE by default.

@@ -21,6 +21,8 @@ struct ktls_cert {
 };
 
 struct ktls_ticket_keys;
+struct ktls_chain_cache;
+#define KTLS_CHAIN_CACHE_DEFAULT 16 /* peer chains remembered once verified */
 
 #define KTLS_MAX_CERTS	 8
 #define KTLS_MAX_GROUPS	 8
@@ -37,6 +39,7 @@ struct ktls_config {
 	struct ktls_cert certs[KTLS_MAX_CERTS];
 	size_t n_certs;
 	X509_STORE *store;
+	struct ktls_chain_cache *chain_cache; /* NULL: off */
 	enum ktls_verify verify;
 	uint8_t alpn[512]; /* encoded ProtocolNameList body */
 	size_t alpn_len;

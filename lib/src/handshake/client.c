@@ -257,9 +257,9 @@ static int on_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER, "server Certificate with a context");
 	if (cm.n_certs == 0)
 		return FAIL(hs, KTLS_ALERT_DECODE_ERROR, "server sent no certificate");
-	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs,
-			       hs->cfg->check_host ? hs->server_name : NULL, true, &hs->peer_cert,
-			       &why);
+	err = ktls_cert_verify(hs->cfg->store, hs->cfg->chain_cache, hs->cfg->verify, cm.certs,
+			       cm.n_certs, hs->cfg->check_host ? hs->server_name : NULL, true,
+			       &hs->peer_cert, &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "server certificate: %s", why);
 	hs->state = HS_C_WAIT_CV;
