@@ -55,7 +55,7 @@ KTLS_API void ktls_conn_free(struct ktls_conn *c)
 	ktls_rec_clear(&c->rd);
 	ktls_rec_clear(&c->wr);
 	if (c->plain)
-		OPENSSL_cleanse(c->plain, KTLS_REC_MAX_CIPHER);
+		OPENSSL_cleanse(c->plain, c->pdirty);
 	ktls_buf_free(&c->hsbuf);
 	free(c->rbuf);
 	free(c->plain);
@@ -181,6 +181,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	c->io = NULL;
 	if (err)
 		return ktls_conn_fail(c, err);
+	ktls_hs_trim(c->hs);
 	c->state = C_OPEN;
 	return 1;
 }

@@ -174,5 +174,8 @@ int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_sessio
 /* For the connection layer: moves the application-epoch record
  * protection out of a finished handshake. */
 int ktls_hs_take_app_keys(struct ktls_hs *hs, struct ktls_rec_dir *rd, struct ktls_rec_dir *wr);
+/* Once the keys are taken and the output sent: frees what only the
+ * handshake needed (trim.c); the getters keep answering. */
+void ktls_hs_trim(struct ktls_hs *hs);
 
 #endif
