@@ -119,6 +119,7 @@ static int go_kernel(struct ktls_conn *c)
 		if (err)
 			return err;
 		c->tx_kernel = true;
+		ktls_rec_drop_cipher(&c->wr);
 	}
 	if ((want & KTLS_OFFLOAD_RX) && c->kernel_rekey && !rx_capped) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_RX, c->suite, c->rd.key, c->rd.iv,
@@ -126,6 +127,7 @@ static int go_kernel(struct ktls_conn *c)
 		if (err)
 			return err;
 		c->rx_kernel = true;
+		ktls_rec_drop_cipher(&c->rd);
 	}
 	return 0;
 }
@@ -181,7 +183,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 	c->io = NULL;
 	if (err)
 		return ktls_conn_fail(c, err);
-	ktls_hs_trim(c->hs);
+	c->hs = ktls_hs_trim(c->hs);
 	c->state = C_OPEN;
 	return 1;
 }
