@@ -14,7 +14,7 @@
  * Medians over the rounds. Output: "ROW|name|ours|ref|unit|ratio|op|target"
  * lines for scripts/bench.sh, the rounds as comments ('#').
  *   bench_handshake CERTDIR [rounds] [seconds-per-measurement]
- *   bench_handshake CERTDIR --profile N  (N of ours, P-256, for a profiler)
+ *   bench_handshake CERTDIR --profile[-server] N  (P-256, for a profiler)
  */
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -395,11 +395,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(certdir, sizeof(certdir), "%s", argv[1]);
-	if (argc > 3 && !strcmp(argv[2], "--profile")) {
-		/* For perf and callgrind: N of our P-256 handshakes alone. */
+	if (argc > 3 && (!strcmp(argv[2], "--profile") || !strcmp(argv[2], "--profile-server"))) {
+		/* For perf and callgrind: N of our P-256 handshakes alone, or
+		 * our server against libssl's client. */
+		int (*once)(struct kind *) = argv[2][9] ? cpu_ours_once : ours_once;
 		setup(&kinds[0]);
 		for (int i = atoi(argv[3]); i > 0; i--)
-			if (!ours_once(&kinds[0]))
+			if (!once(&kinds[0]))
 				die("a handshake failed");
 		teardown(&kinds[0]);
 		return 0;
