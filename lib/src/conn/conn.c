@@ -51,7 +51,7 @@ KTLS_API void ktls_conn_free(struct ktls_conn *c)
 	if (!c)
 		return;
 	ktls_hs_free(c->hs);
-	free(c->io);
+	ktls_hs_io_free(c->io);
 	ktls_rec_clear(&c->rd);
 	ktls_rec_clear(&c->wr);
 	if (c->plain)
@@ -179,7 +179,7 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 		c->has_exporter = true;
 		err = go_kernel(c);
 	}
-	free(c->io);
+	ktls_hs_io_free(c->io);
 	c->io = NULL;
 	if (err)
 		return ktls_conn_fail(c, err);
