@@ -6,12 +6,14 @@
 # alternate ours and the reference within each round).
 #   scripts/bench.sh [--rounds N] [--quick] [--vm]
 # --quick: fewer rounds and shorter loops (a smoke run, not figures);
-# --vm: also the rows that need kTLS (serve RSS per idle connection, kernel
-# memory per kTLS socket), from tests/bench/run-vm-bench.sh's load run.
+# --vm: also the rows that need kTLS, from one VM boot (tests/bench/
+# run-vm-rows.sh): heap per connection with both directions in the kernel,
+# serve RSS per idle open connection, the kernel's slab per connection,
+# kTLS sendfile against userspace records, KeyUpdate with kernel re-keys.
 # The raw output (every round) is kept in build-rel/bench.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=7 secs=0.5 mb=16 conns=200 vm=0
+rounds=7 secs=0.5 mb=32 conns=200 vm=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift ;;
@@ -33,7 +35,7 @@ trap 'rm -f "$rows"' EXIT
 	$b/bench_handshake "$certs" "$rounds" "$secs"
 	$b/bench_mem "$certs" "$conns" "$rounds"
 	if [ $vm = 1 ]; then
-		tests/bench/run-vm-bench.sh --rows 2>&1 | grep '^ROW|' || true
+		tests/bench/run-vm-rows.sh
 	fi
 } | tee "$dir/bench.log" | grep '^ROW|' >"$rows" || true
 

@@ -11,6 +11,7 @@
  *   bench_record [rounds] [megabytes-per-loop]
  */
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,56 +101,85 @@ static void fail(const char *what)
 	exit(1);
 }
 
+/* One suite and size: the record states, the raw contexts, the buffers. */
+struct run {
+	const struct ktls_suite *s;
+	size_t rec, cap;
+	uint8_t *buf, *recs;
+	struct ktls_rec_dir tx, rx;
+	EVP_CIPHER_CTX *renc, *rdec;
+};
+
+/* The four loops, NREC records each; b: the first record's number. */
+static void seal_ours(struct run *r, size_t b)
+{
+	(void)b;
+	for (size_t i = 0; i < NREC; i++)
+		if (ktls_rec_seal(&r->tx, 23, r->buf + 5, r->rec - 1, 0, r->buf, r->cap) < 0)
+			fail("seal");
+}
+static void seal_raw(struct run *r, size_t b)
+{
+	for (size_t i = b; i < b + NREC; i++)
+		if (!raw_seal(r->renc, r->s->ccm, r->tx.iv, i, r->buf, r->rec))
+			fail("raw seal");
+}
+/* Opening the same record again needs its sequence number. Both loops
+ * decrypt into buf: in place would destroy the record. */
+static void open_ours(struct run *r, size_t b)
+{
+	(void)b;
+	for (size_t i = 0; i < NREC; i++) {
+		uint8_t type;
+		r->rx.seq = i;
+		if (ktls_rec_open(&r->rx, r->recs + i * r->cap, r->cap, r->buf + 5, r->cap,
+				  &type) != (long)r->rec - 1)
+			fail("open");
+	}
+}
+static void open_raw(struct run *r, size_t b)
+{
+	(void)b;
+	for (size_t i = 0; i < NREC; i++)
+		if (!raw_open(r->rdec, r->s->ccm, r->rx.iv, i, r->recs + i * r->cap, r->rec,
+			      r->buf + 5))
+			fail("raw open");
+}
+
 static void one(const struct ktls_suite *s, size_t rec, int rounds, double mb_per_loop)
 {
 	uint8_t secret[48];
 	memset(secret, 0x33, sizeof(secret));
-	size_t cap = ktls_rec_sealed_len(rec, 0), records = (size_t)(mb_per_loop * 1e6 / rec);
-	uint8_t *buf = malloc(cap), *recs = malloc(cap * NREC);
-	struct ktls_rec_dir tx = {0}, rx = {0};
-	if (!buf || !recs || ktls_rec_init(&tx, s, secret, 1) || ktls_rec_init(&rx, s, secret, 0))
+	size_t records = (size_t)(mb_per_loop * 1e6 / rec);
+	struct run r = {.s = s, .rec = rec, .cap = ktls_rec_sealed_len(rec, 0)};
+	r.buf = malloc(r.cap);
+	r.recs = malloc(r.cap * NREC);
+	if (!r.buf || !r.recs || ktls_rec_init(&r.tx, s, secret, 1) ||
+	    ktls_rec_init(&r.rx, s, secret, 0))
 		fail("set-up");
-	EVP_CIPHER_CTX *renc = raw_ctx(&tx, 1), *rdec = raw_ctx(&rx, 0);
-	memset(buf, 0x5c, cap);
+	r.renc = raw_ctx(&r.tx, 1);
+	r.rdec = raw_ctx(&r.rx, 0);
+	memset(r.buf, 0x5c, r.cap);
 	/* Inner plaintext rec bytes: rec - 1 of data and the content type. */
 	for (int i = 0; i < NREC; i++)
-		if (ktls_rec_seal(&tx, 23, buf + 5, rec - 1, 0, recs + i * cap, cap) < 0)
+		if (ktls_rec_seal(&r.tx, 23, r.buf + 5, rec - 1, 0, r.recs + i * r.cap, r.cap) < 0)
 			fail("seal");
 	/* Per round, the four loops alternate in batches of NREC records, so
-	 * that a neighbour's burst on this shared machine hits them alike. */
+	 * that a neighbour's burst on this shared machine hits them alike;
+	 * which of ours and raw goes first alternates too (caches). */
+	void (*loop[4])(struct run *, size_t) = {seal_ours, seal_raw, open_ours, open_raw};
 	double t[4][MAX_ROUNDS], ratio[2][MAX_ROUNDS];
 	for (int round = 0; round < rounds; round++) {
 		double acc[4] = {0, 0, 0, 0};
-		tx.seq = 0;
+		r.tx.seq = 0;
 		for (size_t b = 0; b < records; b += NREC) {
-			double t0 = now();
-			for (size_t i = b; i < b + NREC; i++)
-				if (ktls_rec_seal(&tx, 23, buf + 5, rec - 1, 0, buf, cap) < 0)
-					fail("seal");
-			double t1 = now();
-			for (size_t i = b; i < b + NREC; i++)
-				if (!raw_seal(renc, s->ccm, tx.iv, i, buf, rec))
-					fail("raw seal");
-			/* Opening the same record again needs its sequence
-			 * number. Both loops decrypt into buf: in place would
-			 * destroy the record. */
-			double t2 = now();
-			for (size_t i = 0; i < NREC; i++) {
-				uint8_t type;
-				rx.seq = i;
-				if (ktls_rec_open(&rx, recs + i * cap, cap, buf + 5, cap, &type) !=
-				    (long)rec - 1)
-					fail("open");
+			bool flip = (b / NREC) % 2;
+			for (int k = 0; k < 4; k++) {
+				int j = flip ? k ^ 1 : k;
+				double t0 = now();
+				loop[j](&r, b);
+				acc[j] += now() - t0;
 			}
-			double t3 = now();
-			for (size_t i = 0; i < NREC; i++)
-				if (!raw_open(rdec, s->ccm, rx.iv, i, recs + i * cap, rec, buf + 5))
-					fail("raw open");
-			double t4 = now();
-			acc[0] += t1 - t0;
-			acc[1] += t2 - t1;
-			acc[2] += t3 - t2;
-			acc[3] += t4 - t3;
 		}
 		for (int j = 0; j < 4; j++)
 			t[j][round] = acc[j];
@@ -167,12 +197,12 @@ static void one(const struct ktls_suite *s, size_t rec, int rounds, double mb_pe
 	printf("ROW|record open vs raw AEAD, %s, %zu B|%.0f|%.0f|MB/s|%.3f|>=|%s\n", s->name, rec,
 	       m[2], m[3], ro, target);
 	fflush(stdout);
-	EVP_CIPHER_CTX_free(renc);
-	EVP_CIPHER_CTX_free(rdec);
-	ktls_rec_clear(&tx);
-	ktls_rec_clear(&rx);
-	free(buf);
-	free(recs);
+	EVP_CIPHER_CTX_free(r.renc);
+	EVP_CIPHER_CTX_free(r.rdec);
+	ktls_rec_clear(&r.tx);
+	ktls_rec_clear(&r.rx);
+	free(r.buf);
+	free(r.recs);
 }
 
 int main(int argc, char **argv)
