@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -448,7 +449,7 @@ START_TEST(idle_holds_no_buffers)
 	ck_assert(hs->trimmed);
 	ck_assert_uint_lt(malloc_usable_size((void *)hs), sizeof(struct ktls_hs) / 2);
 	ck_assert_uint_eq(ktls_hs_suite(hs), KTLS_TLS_AES_128_GCM_SHA256);
-	ck_assert_ptr_nonnull(ktls_hs_peer_cert(hs));
+	ck_assert_ptr_null(ktls_hs_peer_cert(hs)); /* not asked for */
 	ck_assert_str_eq(ktls_hs_server_name(hs), "server.test");
 	uint8_t msg[100], back[100];
 	memset(msg, 0x42, sizeof(msg));
@@ -465,6 +466,26 @@ START_TEST(idle_holds_no_buffers)
 	uint8_t ekm[32];
 	ck_assert_int_eq(ktls_export_keying_material(cl.conn, ekm, sizeof(ekm), "x", 1, NULL, 0, 0),
 			 0);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+START_TEST(keep_peer_cert)
+{
+	/* Asked for, the certificate stays with the established connection. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_keep_peer_cert(cl.cfg, 1), 0);
+	handshake_both(&cl, &sv, &child, plain_echo_server);
+	X509 *x = ktls_hs_peer_cert(ktls_conn_hs(cl.conn));
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_check_host(x, "server.test", 0, 0, NULL), 1);
 	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
 	uint8_t b;
 	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
@@ -874,6 +895,7 @@ int main(void)
 	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, small_then_large_reads);
 	tcase_add_test(tc, idle_holds_no_buffers);
+	tcase_add_test(tc, keep_peer_cert);
 	tcase_add_test(tc, peer_half_closed_before_install);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);

@@ -304,8 +304,13 @@ KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
 KTLS_API int ktls_hs_resumed(const struct ktls_hs *hs);
 /* The record_size_limit the peer announced (RFC 8449), 0 if none. */
 KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs);
-/* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
+/* The peer's verified certificate (an X509 *), or NULL; owned by hs. On an
+ * established connection's engine (ktls_conn_hs) only with
+ * ktls_config_set_keep_peer_cert(cfg, 1): else it is let go with the rest
+ * of the handshake's state. */
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
+/* Connections keep the peer's certificate once established (default 0). */
+KTLS_API int ktls_config_set_keep_peer_cert(struct ktls_config *cfg, int keep);
 
 /* Key-update policy (0 = off for each): a KeyUpdate is scheduled once this
  * many bytes or records were sent under one key, or this many seconds

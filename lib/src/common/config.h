@@ -46,6 +46,7 @@ struct ktls_config {
 	uint16_t record_size_limit;
 	size_t max_hs_msg;		      /* largest handshake message taken from a peer */
 	bool check_host;		      /* client: the certificate must name server_name */
+	bool keep_peer_cert;		      /* established connections keep it */
 	unsigned tickets;		      /* server: NewSessionTickets to send */
 	unsigned psk_modes;		      /* KTLS_PSK_DHE_KE | KTLS_PSK_KE */
 	struct ktls_ticket_keys *ticket_keys; /* server: shared, locked, rotating */

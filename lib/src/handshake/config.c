@@ -182,6 +182,12 @@ KTLS_API int ktls_config_use_system_ca(struct ktls_config *c)
 	return store(c) && X509_STORE_set_default_paths(c->store) == 1 ? 0 : -EINVAL;
 }
 
+KTLS_API int ktls_config_set_keep_peer_cert(struct ktls_config *c, int keep)
+{
+	c->keep_peer_cert = keep != 0;
+	return 0;
+}
+
 KTLS_API int ktls_config_set_verify_cache(struct ktls_config *c, unsigned entries)
 {
 	if (entries > 1024)

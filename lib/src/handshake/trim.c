@@ -21,6 +21,10 @@ struct ktls_hs *ktls_hs_trim(struct ktls_hs *hs)
 	ktls_session_clear(&hs->session);
 	ktls_rec_clear(&hs->rd);
 	ktls_rec_clear(&hs->wr);
+	if (!hs->cfg->keep_peer_cert) {
+		X509_free(hs->peer_cert); /* a reference, if the chain cache has it */
+		hs->peer_cert = NULL;
+	}
 	/* The secrets before the application ones were wiped when the
 	 * handshake completed; the rest of the engine goes too. */
 	OPENSSL_cleanse((uint8_t *)hs + KTLS_HS_KEPT, sizeof(*hs) - KTLS_HS_KEPT);
