@@ -12,6 +12,10 @@ dd if=/dev/urandom of=$W/f.bin bs=1024 count=128 2>/dev/null
 # serve's per-address limits and deadlines opened up for that.
 N=${KTLS_LOAD_N:-1000}
 M=$((N > 5000 ? N + 100 : 5000))
+# Two descriptors per connection for serve, one for vm_load: above the
+# VM's default hard limit (4096) from 2,000 connections on.
+ulimit -n $((2 * M + 1000)) 2>/dev/null || echo "load-vm: cannot raise the descriptor limit" >&2
+sysctl -qw net.core.somaxconn=$((M > 4096 ? M : 4096)) 2>/dev/null || true
 ktls-ctl serve --port 8443 --cert $C/server-ecdsa256.pem --key $C/server-ecdsa256.key \
 	--key-update-bytes 32K --idle-timeout 600 --max-connections $M \
 	--max-connections-per-ip $M --max-handshakes $M --max-handshakes-per-ip $M \
