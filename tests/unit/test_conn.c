@@ -6,10 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "conn/conn.h"
 #include "conn/hs_io.h"
 #include "connpair.h"
 #include "handshake/hs.h"
@@ -420,6 +423,78 @@ static void pattern_writer(struct side *sv)
 	_exit(ktls_read(sv->conn, &b, 1) == 0 ? 0 : 92);
 }
 
+/* Server: echoes what it reads, until close_notify. */
+static void plain_echo_server(struct side *sv)
+{
+	uint8_t buf[4096];
+	long n;
+	while ((n = ktls_read(sv->conn, buf, sizeof(buf))) > 0)
+		if (ktls_write(sv->conn, buf, (size_t)n) != n)
+			_exit(30);
+	_exit(n == 0 && ktls_shutdown(sv->conn) == 0 ? 0 : 31);
+}
+
+START_TEST(idle_holds_no_buffers)
+{
+	/* Memory per connection: once established, the engine keeps only
+	 * what ktls_conn_hs() answers, and the userspace record buffers live
+	 * only while a record is being read. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, plain_echo_server);
+	/* Trimmed: the allocation ends at KTLS_HS_KEPT (ASan catches any
+	 * use of what was behind it). */
+	const struct ktls_hs *hs = ktls_conn_hs(cl.conn);
+	ck_assert(hs->trimmed);
+	ck_assert_uint_lt(malloc_usable_size((void *)hs), sizeof(struct ktls_hs) / 2);
+	ck_assert_uint_eq(ktls_hs_suite(hs), KTLS_TLS_AES_128_GCM_SHA256);
+	ck_assert_ptr_null(ktls_hs_peer_cert(hs)); /* not asked for */
+	ck_assert_str_eq(ktls_hs_server_name(hs), "server.test");
+	uint8_t msg[100], back[100];
+	memset(msg, 0x42, sizeof(msg));
+	write_exact(cl.conn, msg, sizeof(msg));
+	read_exact(cl.conn, back, 10);
+	if (!(ktls_conn_offload(cl.conn) & KTLS_OFFLOAD_RX))
+		ck_assert_ptr_nonnull(cl.conn->plain); /* 90 bytes still held */
+	read_exact(cl.conn, back + 10, sizeof(back) - 10);
+	ck_assert_mem_eq(msg, back, sizeof(msg));
+	ck_assert_ptr_null(cl.conn->plain);
+	ck_assert_ptr_null(cl.conn->rbuf);
+	ck_assert_ptr_null(cl.conn->obuf);
+	/* The exporter still answers from the connection. */
+	uint8_t ekm[32];
+	ck_assert_int_eq(ktls_export_keying_material(cl.conn, ekm, sizeof(ekm), "x", 1, NULL, 0, 0),
+			 0);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
+START_TEST(keep_peer_cert)
+{
+	/* Asked for, the certificate stays with the established connection. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_keep_peer_cert(cl.cfg, 1), 0);
+	handshake_both(&cl, &sv, &child, plain_echo_server);
+	X509 *x = ktls_hs_peer_cert(ktls_conn_hs(cl.conn));
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_check_host(x, "server.test", 0, 0, NULL), 1);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(small_then_large_reads)
 {
 	/* A small read may pull a whole record (or several) into the
@@ -819,6 +894,8 @@ int main(void)
 	tcase_add_test(tc, non_blocking_tail_then_key_update);
 	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, small_then_large_reads);
+	tcase_add_test(tc, idle_holds_no_buffers);
+	tcase_add_test(tc, keep_peer_cert);
 	tcase_add_test(tc, peer_half_closed_before_install);
 	tcase_add_test(tc, non_blocking);
 	tcase_add_test(tc, concurrent_writers);

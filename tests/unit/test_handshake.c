@@ -235,6 +235,57 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* One handshake of cc against sc for name; the client engine (to free). */
+static struct ktls_hs *client_after(struct ktls_config *cc, struct ktls_config *sc,
+				    const char *name, int want)
+{
+	struct ktls_hs *c = ktls_hs_new(cc, name), *s = ktls_hs_new(sc, NULL);
+	struct hs_result r = run_pair(c, s);
+	ck_assert_msg(r.client == want, "%s: %d %s", name, r.client, ktls_hs_error_detail(c));
+	ktls_hs_free(s);
+	return c;
+}
+
+START_TEST(chain_cache)
+{
+	/* A chain verified once is not parsed again: the same leaf object
+	 * comes back; but only for the same host, and not once the trust
+	 * anchors change or the cache is off. */
+	struct ktls_config *cc = client_cfg(), *sc = server_cfg("server-ecdsa256");
+	struct ktls_hs *c1 = client_after(cc, sc, "server.test", 1);
+	struct ktls_hs *c2 = client_after(cc, sc, "server.test", 1);
+	ck_assert_ptr_nonnull(ktls_hs_peer_cert(c1));
+	ck_assert_ptr_eq(ktls_hs_peer_cert(c1), ktls_hs_peer_cert(c2));
+	ktls_hs_free(
+		client_after(cc, sc, "wrong.test", KTLS_ALERT_ERR(KTLS_ALERT_BAD_CERTIFICATE)));
+	ktls_hs_free(c2);
+	c2 = client_after(cc, sc, "server.test", 1);
+	ck_assert_ptr_eq(ktls_hs_peer_cert(c1), ktls_hs_peer_cert(c2));
+	ktls_hs_free(c2);
+	ck_assert_int_eq(ktls_config_set_ca_file(cc, cert_path("otherca.pem")), 0);
+	c2 = client_after(cc, sc, "server.test", 1);
+	ck_assert_ptr_ne(ktls_hs_peer_cert(c1), ktls_hs_peer_cert(c2));
+	ktls_hs_free(c1);
+	c1 = c2;
+	ck_assert_int_eq(ktls_config_set_verify_cache(cc, 0), 0);
+	c2 = client_after(cc, sc, "server.test", 1);
+	ck_assert_ptr_ne(ktls_hs_peer_cert(c1), ktls_hs_peer_cert(c2));
+	ck_assert_int_eq(ktls_config_set_verify_cache(cc, 1025), -EINVAL);
+	ktls_hs_free(c1);
+	ktls_hs_free(c2);
+	/* An untrusted chain is never remembered: refused every time. */
+	ktls_config_free(cc);
+	cc = client_cfg();
+	struct ktls_config *su = server_cfg("untrusted");
+	for (int i = 0; i < 2; i++)
+		ktls_hs_free(
+			client_after(cc, su, "server.test", KTLS_ALERT_ERR(KTLS_ALERT_UNKNOWN_CA)));
+	ktls_config_free(su);
+	ktls_config_free(cc);
+	ktls_config_free(sc);
+}
+END_TEST
+
 START_TEST(bad_signatures)
 {
 	/* A server whose CertificateVerify is signed by the wrong key (same
@@ -579,6 +630,7 @@ int main(void)
 	tcase_add_test(tc, sni_selects_certificate);
 	tcase_add_test(tc, mutual_tls);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, chain_cache);
 	tcase_add_test(tc, bad_signatures);
 	tcase_add_test(tc, tampered_flight);
 	tcase_add_test(tc, keylog_lines_match);

@@ -29,6 +29,30 @@ START_TEST(rfc5869_case1_extract)
 }
 END_TEST
 
+START_TEST(rfc4231_hmac)
+{
+	/* RFC 4231 4.2 (a short key) and 4.7 (longer than a block: hashed
+	 * first), SHA-256 and SHA-384. */
+	static const char msg2[] = "Hi There";
+	static const char msg7[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	uint8_t k2[20], k7[131], out[KTLS_MAX_HASH];
+	memset(k2, 0x0b, sizeof(k2));
+	memset(k7, 0xaa, sizeof(k7));
+	const struct ktls_suite *s256 = ktls_suite_get(KTLS_TLS_AES_128_GCM_SHA256),
+				*s384 = ktls_suite_get(KTLS_TLS_AES_256_GCM_SHA384);
+	ck_assert_int_eq(ktls_hmac(s256, k2, sizeof(k2), (const uint8_t *)msg2, 8, out), 0);
+	ck_assert_hex(out, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	ck_assert_int_eq(ktls_hmac(s256, k7, sizeof(k7), (const uint8_t *)msg7, strlen(msg7), out),
+			 0);
+	ck_assert_hex(out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	ck_assert_int_eq(ktls_hmac(s384, k7, sizeof(k7), (const uint8_t *)msg7, strlen(msg7), out),
+			 0);
+	ck_assert_hex(out, 48,
+		      "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+		      "0c2ef6ab4030fe8296248df163f44952");
+}
+END_TEST
+
 START_TEST(rfc8448_full_schedule)
 {
 	const struct ktls_suite *s = sha256_suite();
@@ -167,6 +191,7 @@ int main(void)
 	Suite *s = suite_create("keysched");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, rfc5869_case1_extract);
+	tcase_add_test(tc, rfc4231_hmac);
 	tcase_add_test(tc, rfc8448_full_schedule);
 	tcase_add_loop_test(tc, next_generation_chain, 0, KTLS_NUM_SUITES);
 	tcase_add_test(tc, rfc8448_next_generation_known);

@@ -301,6 +301,36 @@ START_TEST(distinct_errors_and_alerts)
 }
 END_TEST
 
+START_TEST(kernel_only_direction)
+{
+	/* Without its cipher context (the kernel carries the records) a
+	 * direction still re-keys exactly as one with it, and refuses to
+	 * seal or open instead of touching a freed context. */
+	struct ktls_rec_dir a, b;
+	dir_from_hex(&a, KTLS_TLS_AES_128_GCM_SHA256, R8448_C_AP, 1);
+	dir_from_hex(&b, KTLS_TLS_AES_128_GCM_SHA256, R8448_C_AP, 1);
+	ktls_rec_drop_cipher(&b);
+	ck_assert_ptr_null(b.ctx);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(ktls_rec_update(&a), 0);
+		ck_assert_int_eq(ktls_rec_update(&b), 0);
+		ck_assert_mem_eq(a.key, b.key, sizeof(a.key));
+		ck_assert_mem_eq(a.iv, b.iv, sizeof(a.iv));
+		ck_assert_mem_eq(a.secret, b.secret, sizeof(a.secret));
+		ck_assert_uint_eq(b.seq, 0);
+	}
+	uint8_t out[64];
+	ck_assert_int_eq(ktls_rec_seal(&b, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"x", 1, 0,
+				       out, sizeof(out)),
+			 -KTLS_E_INTERNAL);
+	ck_assert_int_gt(ktls_rec_seal(&a, KTLS_CT_APPLICATION_DATA, (const uint8_t *)"x", 1, 0,
+				       out, sizeof(out)),
+			 0);
+	ktls_rec_clear(&a);
+	ktls_rec_clear(&b);
+}
+END_TEST
+
 START_TEST(sequence_exhausted)
 {
 	struct pair p;
@@ -333,6 +363,7 @@ int main(void)
 	tcase_add_loop_test(tc, bad_tag_every_position, 0, KTLS_NUM_SUITES);
 	tcase_add_test(tc, bad_all_zero_padding);
 	tcase_add_test(tc, bad_content_types);
+	tcase_add_test(tc, kernel_only_direction);
 	tcase_add_test(tc, distinct_errors_and_alerts);
 	tcase_add_test(tc, sequence_exhausted);
 	suite_add_tcase(s, tc);

@@ -139,6 +139,10 @@ static void run_init(struct run *r)
 	r->sc = ktls_config_new(KTLS_SERVER);
 	add_cert(r->sc, "server-ecdsa256");
 	ck_assert_int_eq(ktls_config_set_tickets(r->sc, 2), 0);
+	/* The peer's certificate kept after the handshake, to see it
+	 * restored on resumption (not kept by default). */
+	ktls_config_set_keep_peer_cert(r->cc, 1);
+	ktls_config_set_keep_peer_cert(r->sc, 1);
 }
 
 static void run_free(struct run *r)
@@ -185,6 +189,28 @@ START_TEST(resumes)
 	/* The resumed connection issued tickets of its own. */
 	ck_assert_uint_eq(r.jar.n, 4);
 	connect_once(&r, r.jar.blob, r.jar.len);
+	ck_assert(r.resumed_c && r.resumed_s);
+	run_free(&r);
+}
+END_TEST
+
+/* By default the peer's certificate goes after the handshake; what was
+ * verified of it stays, so the session still resumes under a verifying
+ * client (and REQUIRE server), just without the certificate to show. */
+START_TEST(resumes_without_kept_cert)
+{
+	struct run r;
+	run_init(&r);
+	ktls_config_set_keep_peer_cert(r.cc, 0);
+	ktls_config_set_keep_peer_cert(r.sc, 0);
+	ck_assert_int_eq(ktls_config_set_ca_file(r.sc, cert_path("ca.pem")), 0);
+	ck_assert_int_eq(ktls_config_set_verify(r.sc, KTLS_VERIFY_REQUIRE), 0);
+	add_cert(r.cc, "client");
+	first_connection(&r);
+	ck_assert(!r.peer_c && !r.peer_s);
+	connect_once(&r, r.jar.blob, r.jar.len);
+	ck_assert_int_eq(r.client_rc, 1);
+	ck_assert_int_eq(r.server_rc, 1);
 	ck_assert(r.resumed_c && r.resumed_s);
 	run_free(&r);
 }
@@ -473,6 +499,7 @@ START_TEST(client_auth_binding)
 	ck_assert_int_eq(ktls_config_set_ticket_keys(r.sc, keys, 1), 0);
 	ck_assert_int_eq(ktls_config_set_ca_file(r.sc, cert_path("ca.pem")), 0);
 	ck_assert_int_eq(ktls_config_set_verify(r.sc, KTLS_VERIFY_REQUIRE), 0);
+	ktls_config_set_keep_peer_cert(r.sc, 1);
 	r.no_io = true;
 	connect_once(&r, anon.blob, anon.len);
 	r.no_io = false;
@@ -596,6 +623,7 @@ int main(void)
 	tcase_add_loop_test(tc, resumes, 0, 3);
 	tcase_add_loop_test(tc, faults, 0, 5);
 	tcase_add_test(tc, resumes_without_name);
+	tcase_add_test(tc, resumes_without_kept_cert);
 	tcase_add_test(tc, client_refuses_sessions);
 	tcase_add_test(tc, shared_ticket_keys);
 	tcase_add_test(tc, key_rotation);

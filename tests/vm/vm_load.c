@@ -5,7 +5,10 @@
  * are open together; then all download it at once (the server updates its
  * keys by policy, every 8th client also requests updates), and every byte
  * is compared with the file. Reports the server's resident memory per
- * connection from its VmRSS before and its VmHWM after.
+ * connection from its VmRSS before and its VmHWM after, and the kernel's
+ * slab memory per connection (both ends' sockets: client and server run
+ * here) once all are open; with KTLS_LOAD_MAX_RSS_KB set, fails if the
+ * server's RSS per idle open connection is above it.
  *   vm_load HOST PORT CA FILE URLPATH N SERVER_PID
  */
 #include <arpa/inet.h>
@@ -63,6 +66,25 @@ static long status_kb(int pid, const char *field)
 	if (f)
 		fclose(f);
 	return v;
+}
+
+/* The kernel's slab memory in use, in kB (root only; -1 if unreadable). */
+static long slab_kb(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512];
+	unsigned long long total = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long active, num, size;
+		if (line[0] != '#' &&
+		    sscanf(line, "%127s %lu %lu %lu", name, &active, &num, &size) == 4)
+			total += (unsigned long long)active * size;
+	}
+	fclose(f);
+	return (long)(total / 1024);
 }
 
 static void lose(struct lconn *l, const char *why, long err)
@@ -194,7 +216,7 @@ int main(int argc, char **argv)
 	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
 	if (ktls_config_set_ca_file(cfg, ca))
 		return 2;
-	long rss0 = status_kb(spid, "VmRSS");
+	long rss0 = status_kb(spid, "VmRSS"), slab0 = slab_kb(), slab_ready = -1;
 	struct lconn *ls = calloc((size_t)n, sizeof(*ls));
 	int ep = epoll_create1(0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -222,7 +244,12 @@ int main(int argc, char **argv)
 			/* Everyone is connected: all ask for the file together. */
 			started = true;
 			t_ready = now();
+			/* Idle: what the server holds once it has settled (it
+			 * gives back its free heap pages within a second of
+			 * the last handshake). */
+			usleep(1500 * 1000);
 			rss_ready = status_kb(spid, "VmRSS");
+			slab_ready = slab_kb();
 			printf("vm_load: %u connections open at once after %.1f s; server RSS %ld "
 			       "kB "
 			       "(was %ld kB)\n",
@@ -254,11 +281,30 @@ int main(int argc, char **argv)
 	       "key updates received %llu, requested %llu\n",
 	       done_count, n, want_len, failed, t1 - (started ? t_ready : t0),
 	       (unsigned long long)updates, (unsigned long long)requested);
-	if (rss0 > 0 && rss_ready > 0 && hwm > 0)
+	double per = (double)(rss_ready - rss0) / n;
+	if (rss0 > 0 && rss_ready > 0 && hwm > 0) {
 		printf("vm_load: server memory: %.1f kB per open connection (RSS), peak %.1f kB "
 		       "per connection while downloading (VmHWM)\n",
-		       (double)(rss_ready - rss0) / n, (double)(hwm - rss0) / n);
+		       per, (double)(hwm - rss0) / n);
+		/* For scripts/bench.sh's table. */
+		printf("ROW|serve RSS per idle open kTLS connection (%d held, "
+		       "VM)|%.1f|-|KiB|-|<=|6\n",
+		       n, per);
+	}
+	if (slab0 > 0 && slab_ready > 0) {
+		printf("vm_load: kernel slab: %.1f kB per connection, both ends' sockets\n",
+		       (double)(slab_ready - slab0) / n);
+		printf("ROW|kernel slab per kTLS connection, both ends (%d held, "
+		       "VM)|%.1f|-|KiB|-|-|-"
+		       "\n",
+		       n, (double)(slab_ready - slab0) / n);
+	}
+	const char *max = getenv("KTLS_LOAD_MAX_RSS_KB");
+	bool rss_ok = !max || (rss_ready > 0 && per <= atof(max));
+	if (!rss_ok)
+		printf("vm_load: FAIL: %.1f kB per idle connection, over the %s kB allowed\n", per,
+		       max);
 	free(ls);
 	ktls_config_free(cfg);
-	return done_count == (unsigned)n && !failed && updates >= (uint64_t)n ? 0 : 1;
+	return done_count == (unsigned)n && !failed && updates >= (uint64_t)n && rss_ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -125,6 +126,20 @@ static void start_drain(struct server *s, unsigned signo)
 	}
 }
 
+/* A burst of handshakes leaves the heap full of holes (each handshake
+ * needed a few KiB for a moment), resident for good: once none is in
+ * flight, at most once a second, the free pages go back to the kernel, so
+ * that what stays resident is what idle connections hold. */
+static void trim_heap(struct server *s)
+{
+	int64_t now = serve_now();
+	if (!s->trim_due || s->hs_head || now - s->trimmed_at < 1000)
+		return;
+	malloc_trim(0);
+	s->trim_due = false;
+	s->trimmed_at = now;
+}
+
 static int serve_loop(struct server *s)
 {
 	struct epoll_event evs[256];
@@ -178,6 +193,7 @@ static int serve_loop(struct server *s)
 		}
 		serve_reap(s);
 		serve_sweep(s);
+		trim_heap(s);
 	}
 }
 

@@ -139,7 +139,9 @@ struct server {
 	size_t ipmask;
 	uint64_t ipkey[2];
 	struct serve_counts n;
-	int64_t warn_sec; /* the rate limit of warnings */
+	bool trim_due;	    /* handshakes or connections ended since the last trim */
+	int64_t trimmed_at; /* ms */
+	int64_t warn_sec;   /* the rate limit of warnings */
 	unsigned warn_lines;
 	uint64_t warn_dropped;
 	char scratch[HTTP_MAX_HEAD]; /* reads before a request has buffers */

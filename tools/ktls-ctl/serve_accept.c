@@ -134,6 +134,7 @@ void serve_handshake_heard(struct server *s, struct client *cl)
 
 void serve_handshake_over(struct server *s, struct client *cl)
 {
+	s->trim_due = true;
 	hs_unlink(s, cl);
 	if (cl->ip && cl->st == ST_HANDSHAKE && cl->ip->handshakes)
 		cl->ip->handshakes--;

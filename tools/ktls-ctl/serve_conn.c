@@ -11,6 +11,7 @@
 
 void serve_client_free(struct server *s, struct client *cl)
 {
+	s->trim_due = true;
 	struct ktls_conn_stats st;
 	if (cl->c) {
 		ktls_conn_stats(cl->c, &st);

@@ -211,6 +211,11 @@ KTLS_API int ktls_config_set_max_handshake_message(struct ktls_config *cfg, size
  * A name that is an IP literal sends no SNI and is checked against the
  * certificate's IP addresses. */
 KTLS_API int ktls_config_set_check_host(struct ktls_config *cfg, int check);
+/* Peer chains remembered once verified (default 16; 0: off): the exact
+ * same certificate bytes, with the same verify mode and host, are not
+ * parsed or verified again until the chain's earliest notAfter (an hour at
+ * most). Setting trust anchors empties it. */
+KTLS_API int ktls_config_set_verify_cache(struct ktls_config *cfg, unsigned entries);
 
 /*
  * Session resumption (RFC 8446 2.2): PSK with (EC)DHE by default.
@@ -303,8 +308,13 @@ KTLS_API int ktls_hs_did_hrr(const struct ktls_hs *hs);
 KTLS_API int ktls_hs_resumed(const struct ktls_hs *hs);
 /* The record_size_limit the peer announced (RFC 8449), 0 if none. */
 KTLS_API unsigned ktls_hs_peer_record_size_limit(const struct ktls_hs *hs);
-/* The peer's verified certificate (an X509 *), or NULL; owned by hs. */
+/* The peer's verified certificate (an X509 *), or NULL; owned by hs. On an
+ * established connection's engine (ktls_conn_hs) only with
+ * ktls_config_set_keep_peer_cert(cfg, 1): else it is let go with the rest
+ * of the handshake's state. */
 KTLS_API void *ktls_hs_peer_cert(const struct ktls_hs *hs);
+/* Connections keep the peer's certificate once established (default 0). */
+KTLS_API int ktls_config_set_keep_peer_cert(struct ktls_config *cfg, int keep);
 
 /* Key-update policy (0 = off for each): a KeyUpdate is scheduled once this
  * many bytes or records were sent under one key, or this many seconds

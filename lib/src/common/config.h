@@ -21,6 +21,8 @@ struct ktls_cert {
 };
 
 struct ktls_ticket_keys;
+struct ktls_chain_cache;
+#define KTLS_CHAIN_CACHE_DEFAULT 16 /* peer chains remembered once verified */
 
 #define KTLS_MAX_CERTS	 8
 #define KTLS_MAX_GROUPS	 8
@@ -37,12 +39,14 @@ struct ktls_config {
 	struct ktls_cert certs[KTLS_MAX_CERTS];
 	size_t n_certs;
 	X509_STORE *store;
+	struct ktls_chain_cache *chain_cache; /* NULL: off */
 	enum ktls_verify verify;
 	uint8_t alpn[512]; /* encoded ProtocolNameList body */
 	size_t alpn_len;
 	uint16_t record_size_limit;
 	size_t max_hs_msg;		      /* largest handshake message taken from a peer */
 	bool check_host;		      /* client: the certificate must name server_name */
+	bool keep_peer_cert;		      /* established connections keep it */
 	unsigned tickets;		      /* server: NewSessionTickets to send */
 	unsigned psk_modes;		      /* KTLS_PSK_DHE_KE | KTLS_PSK_KE */
 	struct ktls_ticket_keys *ticket_keys; /* server: shared, locked, rotating */

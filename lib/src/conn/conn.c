@@ -51,11 +51,11 @@ KTLS_API void ktls_conn_free(struct ktls_conn *c)
 	if (!c)
 		return;
 	ktls_hs_free(c->hs);
-	free(c->io);
+	ktls_hs_io_free(c->io);
 	ktls_rec_clear(&c->rd);
 	ktls_rec_clear(&c->wr);
 	if (c->plain)
-		OPENSSL_cleanse(c->plain, KTLS_REC_MAX_CIPHER);
+		OPENSSL_cleanse(c->plain, c->pdirty);
 	ktls_buf_free(&c->hsbuf);
 	free(c->rbuf);
 	free(c->plain);
@@ -119,6 +119,7 @@ static int go_kernel(struct ktls_conn *c)
 		if (err)
 			return err;
 		c->tx_kernel = true;
+		ktls_rec_drop_cipher(&c->wr);
 	}
 	if ((want & KTLS_OFFLOAD_RX) && c->kernel_rekey && !rx_capped) {
 		err = ktls_kernel_set_key(c->fd, KTLS_DIR_RX, c->suite, c->rd.key, c->rd.iv,
@@ -126,6 +127,7 @@ static int go_kernel(struct ktls_conn *c)
 		if (err)
 			return err;
 		c->rx_kernel = true;
+		ktls_rec_drop_cipher(&c->rd);
 	}
 	return 0;
 }
@@ -177,10 +179,11 @@ KTLS_API int ktls_handshake(struct ktls_conn *c)
 		c->has_exporter = true;
 		err = go_kernel(c);
 	}
-	free(c->io);
+	ktls_hs_io_free(c->io);
 	c->io = NULL;
 	if (err)
 		return ktls_conn_fail(c, err);
+	c->hs = ktls_hs_trim(c->hs);
 	c->state = C_OPEN;
 	return 1;
 }

@@ -85,6 +85,7 @@ struct ktls_conn {
 	size_t rhave;
 	uint8_t *plain;
 	size_t poff, plen;
+	size_t pdirty; /* bytes of plain written since allocated: wiped on release */
 	/* Userspace TX: the unsent tail of a sealed record (non-blocking). */
 	uint8_t *obuf;
 	size_t ooff, olen;

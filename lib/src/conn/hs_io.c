@@ -9,6 +9,7 @@
 #include "conn/hs_io.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,6 +48,13 @@ static int read_record(struct ktls_hs_io *io, int fd)
 				return 0; /* whole, or too long: the engine says */
 			want = KTLS_REC_HDR + ((size_t)io->buf[3] << 8 | io->buf[4]);
 		}
+		if (want > io->cap) {
+			uint8_t *p = realloc(io->buf, want);
+			if (!p)
+				return -ENOMEM;
+			io->buf = p;
+			io->cap = want;
+		}
 		ssize_t r = recv(fd, io->buf + io->have, want - io->have, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -58,6 +66,13 @@ static int read_record(struct ktls_hs_io *io, int fd)
 		if (io->have == KTLS_REC_HDR)
 			return 0;
 	}
+}
+
+void ktls_hs_io_free(struct ktls_hs_io *io)
+{
+	if (io)
+		free(io->buf); /* handshake records: already parsed, no plaintext kept */
+	free(io);
 }
 
 int ktls_hs_io_run(struct ktls_hs *hs, struct ktls_hs_io *io, int fd)

@@ -172,6 +172,8 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 		ssize_t n = recvmsg(c->fd, &m, 0);
 		if (n < 0)
 			return rx_kernel_error(c, errno);
+		if (!direct && (size_t)n > c->pdirty)
+			c->pdirty = (size_t)n;
 		/* The record type comes with every record; 0 bytes without one
 		 * is the end of the stream, with one an empty record. */
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
@@ -196,6 +198,20 @@ static long rx_kernel(struct ktls_conn *c, uint8_t *buf, size_t len)
 		if (r)
 			return r == 1 ? 0 : r;
 	}
+}
+
+/* The record buffers live only while a record is in flight: an idle
+ * connection holds none (the plaintext wiped first). */
+static void rx_release(struct ktls_conn *c)
+{
+	if (c->plen || c->rhave)
+		return;
+	if (c->plain)
+		OPENSSL_cleanse(c->plain, c->pdirty);
+	free(c->plain);
+	free(c->rbuf);
+	c->plain = c->rbuf = NULL;
+	c->pdirty = 0;
 }
 
 /* Userspace RX: reads, frames and opens records. */
@@ -234,6 +250,9 @@ static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 		long n = ktls_rec_open(&c->rd, c->rbuf, (size_t)rl, c->plain, KTLS_REC_MAX_CIPHER,
 				       &type);
 		c->rhave = 0; /* one record at a time: nothing follows it */
+		/* What open wrote, padding and content type included. */
+		if ((size_t)rl - KTLS_REC_HDR > c->pdirty)
+			c->pdirty = (size_t)rl - KTLS_REC_HDR;
 		if (n < 0)
 			return ktls_conn_fail(c, (int)n);
 		if (type == KTLS_CT_APPLICATION_DATA) {
@@ -281,6 +300,7 @@ KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
 		return n;
 	pthread_mutex_lock(&c->rlock);
 	n = c->rx_kernel ? rx_kernel(c, buf, len) : rx_user(c, buf, len);
+	rx_release(c);
 	pthread_mutex_unlock(&c->rlock);
 	return read_done(c, n);
 }
@@ -325,6 +345,7 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 		if (n != 0 || c->peer_closed || c->state == C_FAILED)
 			break;
 	}
+	rx_release(c);
 	pthread_mutex_unlock(&c->rlock);
 	return read_done(c, n);
 }

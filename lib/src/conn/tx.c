@@ -32,6 +32,9 @@ int ktls_conn_tx_flush(struct ktls_conn *c, int flags)
 		c->ooff += (size_t)n;
 		c->olen -= (size_t)n;
 	}
+	/* Held only while a tail waits (ciphertext: nothing to wipe). */
+	free(c->obuf);
+	c->obuf = NULL;
 	return 0;
 }
 

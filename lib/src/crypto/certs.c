@@ -27,13 +27,33 @@ static int alert_for(int x509_err)
 	}
 }
 
-int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls_bytes *certs,
-		     size_t n, const char *host, bool peer_is_server, X509 **leaf, const char **why)
+/* The earliest notAfter of a verified chain, or 0 if one cannot be read. */
+static time_t chain_until(STACK_OF(X509) * chain)
 {
+	time_t until = 0;
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		struct tm tm;
+		if (!ASN1_TIME_to_tm(X509_get0_notAfter(sk_X509_value(chain, i)), &tm))
+			return 0;
+		time_t t = timegm(&tm);
+		if (t <= 0)
+			return 0;
+		until = !until || t < until ? t : until;
+	}
+	return until;
+}
+
+int ktls_cert_verify(X509_STORE *store, struct ktls_chain_cache *cache, enum ktls_verify mode,
+		     const struct ktls_bytes *certs, size_t n, const char *host,
+		     bool peer_is_server, X509 **leaf, const char **why)
+{
+	if (host && !*host)
+		host = NULL;
+	if ((*leaf = ktls_chain_cache_get(cache, certs, n, host, mode, peer_is_server)))
+		return 0;
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	X509_STORE_CTX *ctx = NULL;
 	int err = 0;
-	*leaf = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *p = certs[i].p;
 		X509 *x = d2i_X509(NULL, &p, (long)certs[i].len);
@@ -52,8 +72,12 @@ int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls
 		err = KTLS_ALERT_ERR(KTLS_ALERT_DECODE_ERROR);
 		goto out;
 	}
-	if (mode == KTLS_VERIFY_NONE && peer_is_server)
+	if (mode == KTLS_VERIFY_NONE && peer_is_server) {
+		/* Only parsed: kept for the cache's lifetime at most. */
+		ktls_chain_cache_put(cache, certs, n, host, mode, peer_is_server, *leaf,
+				     time(NULL) + 3600);
 		goto out;
+	}
 	ctx = X509_STORE_CTX_new();
 	if (!store || !ctx || !X509_STORE_CTX_init(ctx, store, *leaf, chain)) {
 		*why = store ? "cannot set up verification" : "no trust anchors configured";
@@ -63,7 +87,7 @@ int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls
 	X509_STORE_CTX_set_purpose(ctx, peer_is_server ? X509_PURPOSE_SSL_SERVER
 						       : X509_PURPOSE_SSL_CLIENT);
 	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-	if (host && *host) {
+	if (host) {
 		/* An address literal is checked against IP SANs, a name against DNS. */
 		if (!X509_VERIFY_PARAM_set1_ip_asc(param, host))
 			X509_VERIFY_PARAM_set1_host(param, host, 0);
@@ -72,6 +96,12 @@ int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls
 		int e = X509_STORE_CTX_get_error(ctx);
 		*why = X509_verify_cert_error_string(e);
 		err = KTLS_ALERT_ERR(alert_for(e));
+	} else if (!(X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_CRL_CHECK)) {
+		/* Not with CRLs: their nextUpdate would bound it too. */
+		time_t until = chain_until(X509_STORE_CTX_get0_chain(ctx));
+		if (until)
+			ktls_chain_cache_put(cache, certs, n, host, mode, peer_is_server, *leaf,
+					     until);
 	}
 out:
 	if (err) {

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "crypto/suite.h"
@@ -72,9 +73,25 @@ bool ktls_chain_signed_with(STACK_OF(X509) * chain, const uint16_t *list, size_t
  * Verifies a peer's chain (DER, leaf first) against store, and against host
  * when given; with KTLS_VERIFY_NONE a server's chain is only parsed. On
  * success *leaf holds the leaf (caller frees). Alert errors, with *why.
+ * With a cache (may be NULL), the exact same chain verified before under
+ * the same mode, role and host is not parsed or verified again.
  */
-int ktls_cert_verify(X509_STORE *store, enum ktls_verify mode, const struct ktls_bytes *certs,
-		     size_t n, const char *host, bool peer_is_server, X509 **leaf,
-		     const char **why);
+struct ktls_chain_cache;
+int ktls_cert_verify(X509_STORE *store, struct ktls_chain_cache *cache, enum ktls_verify mode,
+		     const struct ktls_bytes *certs, size_t n, const char *host,
+		     bool peer_is_server, X509 **leaf, const char **why);
+
+/* The cache of verified peer chains (chain_cache.c): entries > 0, shared by
+ * threads (locked). */
+struct ktls_chain_cache *ktls_chain_cache_new(size_t entries);
+void ktls_chain_cache_free(struct ktls_chain_cache *c);
+void ktls_chain_cache_flush(struct ktls_chain_cache *c);
+/* The leaf of a cached chain (a reference the caller frees), or NULL. */
+X509 *ktls_chain_cache_get(struct ktls_chain_cache *c, const struct ktls_bytes *certs, size_t n,
+			   const char *host, enum ktls_verify mode, bool peer_is_server);
+/* Remembers a chain verified now, good until `until`. */
+void ktls_chain_cache_put(struct ktls_chain_cache *c, const struct ktls_bytes *certs, size_t n,
+			  const char *host, enum ktls_verify mode, bool peer_is_server, X509 *leaf,
+			  time_t until);
 
 #endif

@@ -74,7 +74,7 @@ static void probe_mlkem(void)
 
 bool ktls_kex_supported(uint16_t group)
 {
-	struct ecdh e;
+	struct ecdh e = {0};
 	if (group == KTLS_GROUP_X25519MLKEM768) {
 		pthread_once(&mlkem_once, probe_mlkem);
 		return mlkem_usable;
@@ -159,7 +159,7 @@ static int ec_derive(const struct ecdh *e, EVP_PKEY *priv, const uint8_t *peer, 
 
 int ktls_kex_keygen(uint16_t group, struct ktls_kex_key **key)
 {
-	struct ecdh e;
+	struct ecdh e = {0};
 	*key = NULL;
 	if (!ktls_kex_supported(group) || !ecdh_of(group, &e))
 		return -KTLS_E_CRYPTO;
@@ -196,7 +196,7 @@ int ktls_kex_keygen(uint16_t group, struct ktls_kex_key **key)
 int ktls_kex_finish(struct ktls_kex_key *k, const uint8_t *peer, size_t peer_len, uint8_t *secret,
 		    size_t *secret_len)
 {
-	struct ecdh e;
+	struct ecdh e = {0};
 	ecdh_of(k->group, &e);
 	if (!k->mlkem)
 		return ec_derive(&e, k->ec, peer, peer_len, secret, KTLS_KEX_MAX_SECRET,
@@ -222,7 +222,7 @@ int ktls_kex_finish(struct ktls_kex_key *k, const uint8_t *peer, size_t peer_len
 int ktls_kex_respond(uint16_t group, const uint8_t *peer, size_t peer_len, uint8_t *pub,
 		     size_t *pub_len, uint8_t *secret, size_t *secret_len)
 {
-	struct ecdh e;
+	struct ecdh e = {0};
 	if (!ktls_kex_supported(group) || !ecdh_of(group, &e))
 		return -KTLS_E_CRYPTO;
 	size_t off = 0, ss = 0;

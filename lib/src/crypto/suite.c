@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "crypto/suite.h"
 
-#include <openssl/core_names.h>
 #include <pthread.h>
 
 #include "ktls/ktls.h"
 
 static struct ktls_suite suites[KTLS_NUM_SUITES] = {
-	{KTLS_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", 32, 16, false, NULL, NULL, NULL},
-	{KTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", 48, 32, false, NULL, NULL, NULL},
+	{KTLS_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", 32, 16, false, NULL, NULL},
+	{KTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", 48, 32, false, NULL, NULL},
 	{KTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", 32, 32, false, NULL,
-	 NULL, NULL},
-	{KTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", 32, 16, true, NULL, NULL, NULL},
+	 NULL},
+	{KTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", 32, 16, true, NULL, NULL},
 };
 static const char *const md_names[] = {"SHA256", "SHA384", "SHA256", "SHA256"};
 static const char *const cipher_names[] = {"AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
@@ -23,25 +22,12 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
  * handshake and the record layer free of per-call lookups. */
 static void fetch_all(void)
 {
-	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	for (size_t i = 0; i < KTLS_NUM_SUITES; i++) {
 		struct ktls_suite *s = &suites[i];
 		s->md = EVP_MD_fetch(NULL, md_names[i], NULL);
 		s->cipher = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
-		if (hmac && s->md) {
-			OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-									   (char *)md_names[i], 0),
-					  OSSL_PARAM_construct_end()};
-			s->hmac_proto = EVP_MAC_CTX_new(hmac);
-			if (s->hmac_proto && !EVP_MAC_CTX_set_params(s->hmac_proto, p)) {
-				EVP_MAC_CTX_free(s->hmac_proto);
-				s->hmac_proto = NULL;
-			}
-		}
-		usable[i] = s->md && s->cipher && s->hmac_proto &&
-			    (size_t)EVP_MD_get_size(s->md) == s->hash_len;
+		usable[i] = s->md && s->cipher && (size_t)EVP_MD_get_size(s->md) == s->hash_len;
 	}
-	EVP_MAC_free(hmac); /* contexts hold their own reference */
 }
 
 const struct ktls_suite *ktls_suite_at(size_t i)

@@ -19,10 +19,9 @@ struct ktls_suite {
 	const char *name;
 	size_t hash_len;
 	size_t key_len;
-	bool ccm;		 /* CCM needs its lengths set up front */
-	EVP_MD *md;		 /* fetched digest */
-	EVP_CIPHER *cipher;	 /* fetched AEAD */
-	EVP_MAC_CTX *hmac_proto; /* HMAC with the digest set, no key: dup per use */
+	bool ccm;	    /* CCM needs its lengths set up front */
+	EVP_MD *md;	    /* fetched digest (HMAC, HKDF and the transcript on it) */
+	EVP_CIPHER *cipher; /* fetched AEAD */
 };
 
 /* The suite with IANA value id, or NULL if unknown or libcrypto lacks it. */

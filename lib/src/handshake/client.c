@@ -172,6 +172,7 @@ static int on_server_hello(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		/* The server it authenticated then is the peer now. */
 		X509_free(hs->peer_cert);
 		hs->peer_cert = ktls_session_peer_x509(&hs->session);
+		hs->peer_auth = hs->session.flags;
 		if (hs->session.peer_len && !hs->peer_cert)
 			return FAIL(hs, KTLS_ALERT_INTERNAL_ERROR,
 				    "session's certificate unreadable");
@@ -265,11 +266,15 @@ static int on_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m)
 		return FAIL(hs, KTLS_ALERT_ILLEGAL_PARAMETER, "server Certificate with a context");
 	if (cm.n_certs == 0)
 		return FAIL(hs, KTLS_ALERT_DECODE_ERROR, "server sent no certificate");
-	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs,
-			       hs->cfg->check_host ? hs->server_name : NULL, true, &hs->peer_cert,
-			       &why);
+	err = ktls_cert_verify(hs->cfg->store, hs->cfg->chain_cache, hs->cfg->verify, cm.certs,
+			       cm.n_certs, hs->cfg->check_host ? hs->server_name : NULL, true,
+			       &hs->peer_cert, &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "server certificate: %s", why);
+	if (hs->cfg->verify != KTLS_VERIFY_NONE)
+		hs->peer_auth =
+			KTLS_SESS_PEER_VERIFIED |
+			(hs->cfg->check_host && hs->server_name ? KTLS_SESS_HOST_CHECKED : 0);
 	hs->state = HS_C_WAIT_CV;
 	return 0;
 }

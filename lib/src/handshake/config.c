@@ -53,6 +53,7 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role)
 		free(c);
 		return NULL;
 	}
+	c->chain_cache = ktls_chain_cache_new(KTLS_CHAIN_CACHE_DEFAULT);
 	c->check_host = true;
 	c->offload = KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX;
 	return c;
@@ -70,6 +71,7 @@ KTLS_API void ktls_config_free(struct ktls_config *c)
 			OPENSSL_free((void *)k->der[j].p);
 	}
 	X509_STORE_free(c->store);
+	ktls_chain_cache_free(c->chain_cache);
 	ktls_ticket_keys_free(c->ticket_keys);
 	free(c);
 }
@@ -158,6 +160,8 @@ KTLS_API int ktls_config_add_cert_files(struct ktls_config *c, const char *chain
 
 static X509_STORE *store(struct ktls_config *c)
 {
+	/* New anchors: what was verified against the old ones is not kept. */
+	ktls_chain_cache_flush(c->chain_cache);
 	if (!c->store)
 		c->store = X509_STORE_new();
 	return c->store;
@@ -176,6 +180,24 @@ KTLS_API int ktls_config_set_ca_dir(struct ktls_config *c, const char *dir)
 KTLS_API int ktls_config_use_system_ca(struct ktls_config *c)
 {
 	return store(c) && X509_STORE_set_default_paths(c->store) == 1 ? 0 : -EINVAL;
+}
+
+KTLS_API int ktls_config_set_keep_peer_cert(struct ktls_config *c, int keep)
+{
+	c->keep_peer_cert = keep != 0;
+	return 0;
+}
+
+KTLS_API int ktls_config_set_verify_cache(struct ktls_config *c, unsigned entries)
+{
+	if (entries > 1024)
+		return -EINVAL;
+	struct ktls_chain_cache *n = entries ? ktls_chain_cache_new(entries) : NULL;
+	if (entries && !n)
+		return -ENOMEM;
+	ktls_chain_cache_free(c->chain_cache);
+	c->chain_cache = n;
+	return 0;
 }
 
 KTLS_API int ktls_config_set_verify(struct ktls_config *c, enum ktls_verify mode)

@@ -39,6 +39,10 @@ KTLS_API void ktls_hs_free(struct ktls_hs *hs)
 {
 	if (!hs)
 		return;
+	if (hs->trimmed) {
+		ktls_hs_free_trimmed(hs);
+		return;
+	}
 	free(hs->server_name);
 	ktls_kex_key_free(hs->kex[0]);
 	ktls_kex_key_free(hs->kex[1]);

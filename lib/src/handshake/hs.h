@@ -31,18 +31,30 @@ enum ktls_hs_state {
 };
 
 struct ktls_hs {
+	/* First, what the getters answer for the whole connection: a trimmed
+	 * engine (ktls_hs_trim) keeps only these, up to KTLS_HS_KEPT. */
 	const struct ktls_config *cfg;
 	enum ktls_role role;
 	enum ktls_hs_state state;
-	int error; /* sticky once failed */
-	char detail[192];
-
+	int error;    /* sticky once failed */
+	bool trimmed; /* only the fields up to KTLS_HS_KEPT are there */
+	bool did_hrr;
+	bool resumed;
+	uint16_t peer_record_size_limit;
+	const struct ktls_suite *suite;
+	uint16_t group, sigalg;
 	char *server_name; /* client: to send and verify; server: received SNI */
+	X509 *peer_cert;
+	uint8_t peer_auth; /* KTLS_SESS_* flags: what was verified of the peer */
+	uint8_t exporter[KTLS_MAX_HASH], resumption[KTLS_MAX_HASH];
 	char alpn[256];
+
+	/* The engine's own, from here on. */
+	char detail[192];
 	uint8_t client_random[KTLS_RANDOM_LEN];
 	uint8_t session_id[32];
 	size_t session_id_len;
-	bool did_hrr, ccs_sent, ccs_received, cert_requested, sent_sni;
+	bool ccs_sent, ccs_received, cert_requested, sent_sni;
 	/* Server: what a second ClientHello may not change (4.1.2): a digest
 	 * of the first's server name, ALPN list and PSK modes. */
 	uint8_t ch1_fixed[32];
@@ -52,10 +64,7 @@ struct ktls_hs {
 	 * is skipped, up to early_budget bytes (RFC 8446 4.2.10). */
 	bool early_skip;
 	size_t early_budget;
-	uint16_t peer_record_size_limit;
 
-	const struct ktls_suite *suite;
-	uint16_t group, sigalg;
 	/* Client: our ephemeral keys (a second one beside a hybrid), freed
 	 * once used. */
 	struct ktls_kex_key *kex[2];
@@ -63,7 +72,6 @@ struct ktls_hs {
 	struct ktls_keysched ks;
 	uint8_t c_hs[KTLS_MAX_HASH], s_hs[KTLS_MAX_HASH];
 	uint8_t c_ap[KTLS_MAX_HASH], s_ap[KTLS_MAX_HASH];
-	uint8_t exporter[KTLS_MAX_HASH], resumption[KTLS_MAX_HASH];
 
 	/* Record protection now in force (off: plaintext records). */
 	struct ktls_rec_dir rd, wr;
@@ -80,14 +88,12 @@ struct ktls_hs {
 	size_t n_peer_sigalgs;
 	uint16_t peer_cert_sigalgs[KTLS_MAX_LIST];
 	size_t n_peer_cert_sigalgs;
-	X509 *peer_cert;
 
 	/* Resumption: the client's session to offer, or the server's session
 	 * resumed (the PSK, offer psk_index), and whether it was. */
 	struct ktls_session session;
 	uint16_t psk_index;
 	bool psk_dhe; /* server: resumed with (EC)DHE (else psk_ke) */
-	bool resumed;
 
 	/* Tests only: raw extensions appended to our ClientHello (an offer
 	 * this library never makes itself, such as early_data). */
@@ -178,5 +184,13 @@ int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_sessio
 /* For the connection layer: moves the application-epoch record
  * protection out of a finished handshake. */
 int ktls_hs_take_app_keys(struct ktls_hs *hs, struct ktls_rec_dir *rd, struct ktls_rec_dir *wr);
+/* Once the keys are taken and the output sent: frees what only the
+ * handshake needed (trim.c) and shrinks the engine to its first
+ * KTLS_HS_KEPT bytes; the getters keep answering. Returns the engine (it
+ * may move), unchanged if it is not done. */
+#define KTLS_HS_KEPT offsetof(struct ktls_hs, detail)
+struct ktls_hs *ktls_hs_trim(struct ktls_hs *hs);
+/* ktls_hs_free's part for a trimmed engine. */
+void ktls_hs_free_trimmed(struct ktls_hs *hs);
 
 #endif

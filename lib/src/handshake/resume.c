@@ -98,6 +98,7 @@ int ktls_hs_server_pick_psk(struct ktls_hs *hs, const struct ktls_client_hello *
 		}
 		X509_free(hs->peer_cert);
 		hs->peer_cert = peer;
+		hs->peer_auth = s.flags;
 		hs->session = s;
 		OPENSSL_cleanse(&s, sizeof(s)); /* moved: hs->session owns it */
 		hs->psk_index = (uint16_t)i;
@@ -124,7 +125,7 @@ int ktls_hs_server_tickets(struct ktls_hs *hs)
 					 .time_ms = ktls_now_ms(),
 					 .lifetime = lifetime,
 					 .verify = verify,
-					 .flags = hs->peer_cert ? KTLS_SESS_PEER_VERIFIED : 0};
+					 .flags = hs->peer_auth};
 		/* A client certificate too big to carry gets no tickets: a
 		 * resumption must restore who the client is. */
 		if (ktls_session_set_peer(&s, hs->peer_cert, KTLS_SESSION_MAX_PEER)) {
@@ -239,9 +240,7 @@ int ktls_hs_client_ticket(const struct ktls_hs *hs, const struct ktls_new_sessio
 				 .verify = (uint8_t)hs->cfg->verify};
 	/* What we checked of the server: a later connection under a stricter
 	 * policy will not resume this session. */
-	if (hs->peer_cert && hs->cfg->verify != KTLS_VERIFY_NONE)
-		s.flags = KTLS_SESS_PEER_VERIFIED |
-			  (hs->cfg->check_host && hs->server_name ? KTLS_SESS_HOST_CHECKED : 0);
+	s.flags = hs->peer_auth;
 	if (t->ticket.len > KTLS_CLIENT_MAX_TICKET) {
 		s.ticket = NULL;
 		ktls_session_clear(&s);

@@ -352,10 +352,11 @@ static int on_client_certificate(struct ktls_hs *hs, const struct ktls_hs_msg *m
 		hs->state = HS_S_WAIT_FINISHED;
 		return 0;
 	}
-	err = ktls_cert_verify(hs->cfg->store, hs->cfg->verify, cm.certs, cm.n_certs, NULL, false,
-			       &hs->peer_cert, &why);
+	err = ktls_cert_verify(hs->cfg->store, hs->cfg->chain_cache, hs->cfg->verify, cm.certs,
+			       cm.n_certs, NULL, false, &hs->peer_cert, &why);
 	if (err)
 		return ktls_hs_fail(hs, err, "client certificate: %s", why);
+	hs->peer_auth = KTLS_SESS_PEER_VERIFIED;
 	hs->state = HS_S_WAIT_CV;
 	return 0;
 }

@@ -15,6 +15,9 @@ static int load_keys(struct ktls_rec_dir *d)
 	int err = ktls_traffic_key_iv(s, d->secret, d->key, d->iv);
 	if (err)
 		return err;
+	d->seq = 0;
+	if (!d->ctx)
+		return 0; /* keys for the kernel only (ktls_rec_drop_cipher) */
 	/* CCM's default nonce is 7 bytes and its tag length must be fixed
 	 * before the key goes in; GCM and ChaCha20 default to what TLS uses. */
 	if (!EVP_CipherInit_ex2(d->ctx, s->cipher, NULL, NULL, d->encrypt, NULL) ||
@@ -23,8 +26,13 @@ static int load_keys(struct ktls_rec_dir *d)
 	      EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, KTLS_TAG_LEN, NULL) <= 0)) ||
 	    !EVP_CipherInit_ex2(d->ctx, NULL, d->key, NULL, d->encrypt, NULL))
 		return -KTLS_E_CRYPTO;
-	d->seq = 0;
 	return 0;
+}
+
+void ktls_rec_drop_cipher(struct ktls_rec_dir *d)
+{
+	EVP_CIPHER_CTX_free(d->ctx); /* frees and wipes the expanded key */
+	d->ctx = NULL;
 }
 
 int ktls_rec_init(struct ktls_rec_dir *d, const struct ktls_suite *s, const uint8_t *secret,
@@ -69,6 +77,8 @@ static int aead(struct ktls_rec_dir *d, const uint8_t *hdr, uint8_t *in, uint8_t
 {
 	uint8_t nonce[KTLS_IV_LEN];
 	int l = 0;
+	if (!d->ctx)
+		return -KTLS_E_INTERNAL; /* a direction the kernel carries */
 	make_nonce(d, nonce);
 	if (!EVP_CipherInit_ex2(d->ctx, NULL, NULL, nonce, -1, NULL))
 		return -KTLS_E_CRYPTO;

@@ -43,6 +43,10 @@ int ktls_rec_init(struct ktls_rec_dir *d, const struct ktls_suite *s, const uint
 		  int encrypt);
 /* Moves to the next traffic secret (KeyUpdate), sequence back to 0. */
 int ktls_rec_update(struct ktls_rec_dir *d);
+/* A direction the kernel carries needs no cipher context here (a
+ * kilobyte per direction): only the secret, key, IV for re-keys. After
+ * this, ktls_rec_update derives keys only; seal and open must not be used. */
+void ktls_rec_drop_cipher(struct ktls_rec_dir *d);
 /* Wipes keys and frees the cipher context; safe on a zeroed struct. */
 void ktls_rec_clear(struct ktls_rec_dir *d);
 
