@@ -52,11 +52,12 @@ uint8_t *ktls_buf_reserve(struct ktls_buf *b, size_t n)
 
 void ktls_buf_put(struct ktls_buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return; /* nothing to add (p may be NULL): no block for it either */
 	uint8_t *dst = ktls_buf_reserve(b, n);
 	if (!dst)
 		return;
-	if (n)
-		memcpy(dst, p, n);
+	memcpy(dst, p, n);
 	b->len += n;
 }
 
