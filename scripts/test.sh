@@ -13,11 +13,16 @@ meson test -C $dir --print-errorlogs --num-processes 2 "$@" || rc=$?
 python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0, "EXPECTEDFAIL": 0, "TIMEOUT": 0, "UNEXPECTEDPASS": 0, "ERROR": 0}
+soak = 0
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    counts[r] = counts.get(r, 0) + 1
+    t = json.loads(line)
+    counts[t["result"]] = counts.get(t["result"], 0) + 1
+    # The soak's own count of connections, from its output.
+    for out in (t.get("stdout") or "").splitlines():
+        if out.startswith("soak-connections: "):
+            soak += int(out.split()[1])
 passed = counts["OK"] + counts["EXPECTEDFAIL"]
 failed = counts["FAIL"] + counts["TIMEOUT"] + counts["UNEXPECTEDPASS"] + counts["ERROR"]
-print("tests: %d passed, %d failed, %d skipped" % (passed, failed, counts["SKIP"]))
+print("tests: %d passed, %d failed, %d skipped; soak connections %d" % (passed, failed, counts["SKIP"], soak))
 PY
 exit $rc
