@@ -75,6 +75,7 @@ struct pair {
 	int aborter;  /* side that ends it early (FIN or RST) */
 	uint64_t cut; /* the aborter aborts once it sent this much */
 	double t0;
+	bool early;  /* the aborter may end before the peer is up */
 	int port;    /* the client's, until the server accepts */
 	int srv_cfg; /* which server config */
 	bool counted;
@@ -340,7 +341,10 @@ static bool do_write(struct end *e)
 	struct pair *p = e->p;
 	if (e->notified || e->fin || e->gone || e->tx_over || e->rx_err)
 		return false;
-	if (p->mode != M_CLEAN && p->aborter == e->side && e->sent >= p->cut) {
+	/* Mostly once the peer is up too: an end before the peer installed
+	 * its keys keeps the peer's records in userspace. */
+	if (p->mode != M_CLEAN && p->aborter == e->side && e->sent >= p->cut &&
+	    (p->early || p->e[!e->side].up)) {
 		abort_end(e);
 		return false;
 	}
@@ -356,7 +360,7 @@ static bool do_write(struct end *e)
 		e->notified = true;
 		return false;
 	}
-	if (below(&e->rng, 24) == 0) {
+	if (below(&e->rng, 10) == 0) {
 		int type = (int)below(&e->rng, 2);
 		if (ktls_key_update(e->c, type) == 0)
 			type ? e->ku_req++ : e->ku_plain++;
@@ -368,8 +372,11 @@ static bool do_write(struct end *e)
 		}
 	}
 	uint64_t left = e->plan - e->sent;
-	if (p->mode != M_CLEAN && p->aborter == e->side)
+	if (p->mode != M_CLEAN && p->aborter == e->side) {
+		if (e->sent >= p->cut)
+			return false; /* the abort waits for the peer (step) */
 		left = p->cut - e->sent;
+	}
 	int method = (int)below(&e->rng, 4);
 	method = method > 2 ? 0 : method;
 	uint64_t len = msg_size(&e->rng, method == 2 && left > PIPE_CHUNK ? PIPE_CHUNK : left);
@@ -408,9 +415,9 @@ static bool do_write(struct end *e)
 			fail(p, "%s: splice_write returned %ld (%s) of %llu, the pipe kept %d",
 			     side_name(e->side), n, n < 0 ? ktls_strerror((int)n) : "-",
 			     (unsigned long long)len, queued);
-			rest = queued > 0 ? (size_t)queued : 0;
 			e->tx_over = true;
 		}
+		rest = queued > 0 ? (size_t)queued : 0;
 		while (rest) {
 			IN("pipe drain");
 			ssize_t r = read(pipefd[0], sink, rest);
@@ -458,6 +465,7 @@ static void finish_pair(struct pair *p);
 /* Drives one end until it would block both ways. */
 static void step(struct end *e)
 {
+	bool kick = false;
 	if (e->gone)
 		return;
 	if (!e->up) {
@@ -493,6 +501,7 @@ static void step(struct end *e)
 				     ktls_conn_offload(e->c));
 		}
 		e->up = true;
+		kick = true;
 	}
 	/* Bounded anyway: the peer runs only after this returns, so the
 	 * socket buffers fill or empty. */
@@ -510,6 +519,10 @@ static void step(struct end *e)
 	else if (!e->gone && end_finished(e) && end_finished(&p->e[!e->side]))
 		close_end(e, false);
 	finish_pair(p);
+	/* Now up, we may be what the peer's abort waited for. */
+	struct end *o = &p->e[!e->side];
+	if (kick && o->up && !o->gone)
+		step(o);
 }
 
 static void finish_pair(struct pair *p)
@@ -572,7 +585,7 @@ static void make_configs(const char *dir)
 		cli_cfg[i] = ktls_config_new(KTLS_CLIENT);
 		if (!cli_cfg[i] || ktls_config_set_ca_file(cli_cfg[i], ca) ||
 		    ktls_config_set_suites(cli_cfg[i], &suite, 1) ||
-		    (i >= 4 && ktls_config_set_key_update_policy(cli_cfg[i], 96 << 10, 0, 0))) {
+		    (i >= 4 && ktls_config_set_key_update_policy(cli_cfg[i], 32 << 10, 0, 0))) {
 			fprintf(stderr, "vm_soak: client config\n");
 			exit(2);
 		}
@@ -616,6 +629,7 @@ static bool start_pair(int slot)
 		e->sum_tx = e->sum_rx = 0xcbf29ce484222325ull;
 	}
 	p->cut = below(&r, p->e[p->aborter].plan + 1);
+	p->early = below(&r, 5) == 0;
 	struct end *c = &p->e[0];
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET,
