@@ -16,12 +16,16 @@ counts = {"OK": 0, "FAIL": 0, "SKIP": 0, "EXPECTEDFAIL": 0, "TIMEOUT": 0, "UNEXP
 # Tests add to named totals with stdout lines "summary-count: NAME N"
 # (fuzz-executions from tests/fuzz/run-fuzz.sh; others may add theirs):
 # each total shows as "NAME with spaces: N", in the order first seen.
-totals = {"fuzz-executions": 0}  # always shown, 0 when no fuzz test ran
+totals = {"fuzz-executions": 0, "soak-connections": 0}  # always shown, 0 when none ran
 for line in open(sys.argv[1]):
     r = json.loads(line)
     counts[r["result"]] = counts.get(r["result"], 0) + 1
-    for name, n in re.findall(r"^summary-count: (\S+) (\d+)$", r.get("stdout") or "", re.M):
+    out = r.get("stdout") or ""
+    for name, n in re.findall(r"^summary-count: (\S+) (\d+)$", out, re.M):
         totals[name] = totals.get(name, 0) + int(n)
+    # The VM soak's own line (its guest output reaches us as it is).
+    for n in re.findall(r"^soak-connections: (\d+)\s*$", out, re.M):
+        totals["soak-connections"] += int(n)
 passed = counts["OK"] + counts["EXPECTEDFAIL"]
 failed = counts["FAIL"] + counts["TIMEOUT"] + counts["UNEXPECTEDPASS"] + counts["ERROR"]
 extra = "".join(", %s: %d" % (k.replace("-", " "), v) for k, v in totals.items())

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "conn/conn.h"
@@ -676,6 +677,78 @@ START_TEST(non_blocking_tail_then_key_update)
 }
 END_TEST
 
+static void pattern_reader(struct side *sv)
+{
+	usleep(300 * 1000); /* late to read: the client's socket fills up */
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0;
+	long n;
+	while ((n = ktls_read(sv->conn, buf, sizeof(buf))) > 0)
+		for (long i = 0; i < n; i++, total++)
+			if (buf[i] != pattern_at(total))
+				_exit(83);
+	_exit(n == 0 ? 0 : 84);
+}
+
+START_TEST(non_blocking_splice_write_tail)
+{
+	/* Userspace TX, socket full, a record's tail kept: splice_write must
+	 * say -EAGAIN with the pipe untouched. It took the bytes from the
+	 * pipe first and then failed to send them, losing them. */
+	struct side cl, sv;
+	pid_t child;
+	int pipefd[2];
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(ktls_config_set_offload(cl.cfg, 0), 0);
+	handshake_both(&cl, &sv, &child, pattern_reader);
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	static uint8_t buf[1 << 14];
+	uint64_t sent = 0;
+	long n;
+	for (int i = 0; i < 100000; i++) {
+		for (size_t j = 0; j < sizeof(buf); j++)
+			buf[j] = pattern_at(sent + j);
+		n = ktls_write(cl.conn, buf, sizeof(buf));
+		if (n == -EAGAIN)
+			break;
+		ck_assert_int_gt(n, 0);
+		sent += (uint64_t)n;
+	}
+	ck_assert_int_eq(n, -EAGAIN);
+	for (size_t j = 0; j < 4096; j++)
+		buf[j] = pattern_at(sent + j);
+	ck_assert_int_eq(ktls_write_all(pipefd[1], buf, 4096), 0);
+	int queued = 0;
+	ck_assert_int_eq(ktls_splice_write(cl.conn, pipefd[0], 4096, 0), -EAGAIN);
+	ck_assert_int_eq(ioctl(pipefd[0], FIONREAD, &queued), 0);
+	ck_assert_int_eq(queued, 4096);
+	struct pollfd w = {cl.fd, POLLOUT, 0};
+	for (int spins = 0; queued && spins < 1000; spins++) {
+		n = ktls_splice_write(cl.conn, pipefd[0], (size_t)queued, 0);
+		if (n == -EAGAIN) {
+			poll(&w, 1, 2000);
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		queued -= (int)n;
+	}
+	ck_assert_int_eq(queued, 0);
+	int rc;
+	while ((rc = ktls_shutdown(cl.conn)) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(rc, 0);
+	while ((rc = ktls_flush(cl.conn)) == -EAGAIN)
+		poll(&w, 1, 2000);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 /* Concurrent writers: whole messages, each thread's in order, while a
  * fourth thread keeps scheduling key updates. */
 #define WRITERS 3
@@ -892,6 +965,7 @@ int main(void)
 	tcase_add_test(tc, key_update_policy);
 	tcase_add_test(tc, key_update_policy_exact);
 	tcase_add_test(tc, non_blocking_tail_then_key_update);
+	tcase_add_test(tc, non_blocking_splice_write_tail);
 	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, small_then_large_reads);
 	tcase_add_test(tc, idle_holds_no_buffers);

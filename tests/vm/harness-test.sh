@@ -43,5 +43,13 @@ if [ "$rc" != 124 ] || ! grep -q "timed out after 15s" <<<"$out"; then
 	echo "FAIL: a silent command past its timeout: status $rc, output: $out"
 	fail=1
 fi
-[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips (fails under CI), failed boots retried, timeouts reported"
+# --pass: the host's variable where it is set (a soak's seed), nothing where not.
+out=$(KTLS_HARNESS_X=pass-42 "$here/run.sh" --pass KTLS_HARNESS_X --pass KTLS_HARNESS_UNSET -- \
+	sh -c 'echo "x=$KTLS_HARNESS_X u=${KTLS_HARNESS_UNSET-unset}"' 2>&1)
+rc=$?
+if [ "$rc" != 0 ] || ! grep -q "x=pass-42 u=unset" <<<"$out"; then
+	echo "FAIL: --pass: status $rc, output: $out"
+	fail=1
+fi
+[ "$fail" = 0 ] && echo "harness: inner failures surface, missing qemu skips (fails under CI), failed boots retried, timeouts reported, --pass passes"
 exit $fail

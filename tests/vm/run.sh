@@ -3,10 +3,12 @@
 # Boots the pinned Debian kernel under qemu (TCG) and runs one command in it.
 #
 #   run.sh [--bin FILE]... [--file SRC=DST]... [--tls-ko FILE] [--timeout S]
-#          [--env NAME=VALUE]... [--userland SUITE] [--shell] -- COMMAND [ARG]...
+#          [--env NAME=VALUE]... [--pass NAME]... [--userland SUITE] [--shell]
+#          -- COMMAND [ARG]...
 #
 # --bin copies an executable (and its libraries) to /work/bin; --file copies
 # any file to /work/DST; --tls-ko boots with that tls.ko instead of stock;
+# --pass gives the VM the host's NAME where it is set (a seed to reproduce);
 # --userland puts a newer suite's peers (userland.sh) at /work/SUITE;
 # --shell leaves a shell on the console after the command (debugging).
 # The command's output comes back on the serial console; run.sh exits with
@@ -21,6 +23,7 @@ while (($#)); do
 	--bin) bins+=("$(realpath "$2")"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
+	--pass) [ -n "${!2-}" ] && envs+=("$2=${!2}"); shift 2 ;;
 	--tls-ko) tls_ko=$(realpath "$2"); shift 2 ;;
 	--userland) files+=("$("$here/userland.sh" "$2" | tail -1)=$2") || exit $?; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;

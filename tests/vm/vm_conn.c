@@ -8,7 +8,10 @@
  * RX in userspace, our own updates refused with -KTLS_E_REKEY_UNSUPPORTED.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "../unit/connpair.h"
 #include "kernel/kernel.h"
@@ -224,6 +227,58 @@ START_TEST(splice_through_key_updates)
 }
 END_TEST
 
+/* kTLS's splice_read waits for a record unless given SPLICE_F_NONBLOCK,
+ * whatever the socket's O_NONBLOCK (TCP's honours it): on a non-blocking
+ * socket ktls_splice_read must say -EAGAIN at once, not wait. The receive
+ * timeout bounds the wait the old code made. */
+START_TEST(nonblocking_splice_read)
+{
+	struct side cl, sv;
+	int pipefd[2];
+	connect_pair(&cl, &sv, 0);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		sv.conn = ktls_conn_new(sv.cfg, sv.fd, NULL);
+		uint8_t go;
+		if (ktls_handshake(sv.conn) != 1 || ktls_read(sv.conn, &go, 1) != 1 ||
+		    ktls_write(sv.conn, "late", 4) != 4)
+			_exit(100);
+		_exit(ktls_shutdown(sv.conn) ? 101 : 0);
+	}
+	cl.conn = ktls_conn_new(cl.cfg, cl.fd, "server.test");
+	ck_assert_int_eq(ktls_handshake(cl.conn), 1);
+	ck_assert_uint_eq(ktls_conn_offload(cl.conn), KTLS_OFFLOAD_TX | KTLS_OFFLOAD_RX);
+	struct timeval tv = {2, 0};
+	ck_assert_int_eq(setsockopt(cl.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	int fl = fcntl(cl.fd, F_GETFL);
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, fl | O_NONBLOCK), 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(ktls_splice_read(cl.conn, pipefd[1], 16, 0), -EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	ck_assert_msg(waited < 1.0, "splice_read waited %.1f s on a non-blocking socket", waited);
+	/* Blocking again, it waits for the data as before. */
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, fl), 0);
+	tv.tv_sec = 0;
+	ck_assert_int_eq(setsockopt(cl.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ck_assert_int_eq(ktls_write(cl.conn, "g", 1), 1);
+	ck_assert_int_eq(ktls_splice_read(cl.conn, pipefd[1], 16, 0), 4);
+	char got[4];
+	ck_assert_int_eq(ktls_read_full(pipefd[0], got, 4), 0);
+	ck_assert_mem_eq(got, "late", 4);
+	ck_assert_int_eq(ktls_splice_read(cl.conn, pipefd[1], 16, 0), 0); /* close_notify */
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server status %d", status);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 /* The kernel layer's seam: TX key installs fail once armed. */
 static int fail_tx_rekey;
 static int seam_setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
@@ -386,6 +441,7 @@ int main(void)
 	if (expect_rekey()) {
 		tcase_add_loop_test(tc, sendfile_with_key_updates, 0, 4);
 		tcase_add_test(tc, splice_through_key_updates);
+		tcase_add_test(tc, nonblocking_splice_read);
 		tcase_add_test(tc, failed_tx_rekey_sends_nothing);
 	} else {
 		tcase_add_test(tc, stock_fallback);

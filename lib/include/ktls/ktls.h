@@ -362,6 +362,8 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
  * into the connection, zero-copy where the kernel carries that direction.
  * Non-data records (KeyUpdate, tickets, alerts) on the way are handled as
  * ktls_read() would. Returns bytes moved, 0 at close_notify, or < 0.
+ * On a non-blocking socket neither waits (the kernel's RX splice is given
+ * SPLICE_F_NONBLOCK, so a full pipe is -EAGAIN too).
  */
 KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);
 KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags);

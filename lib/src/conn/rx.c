@@ -325,6 +325,12 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 	long n = read_start(c);
 	if (n <= 0)
 		return n;
+	/* kTLS waits for a record unless told SPLICE_F_NONBLOCK, whatever the
+	 * socket's O_NONBLOCK (TCP's splice honours that): a non-blocking
+	 * socket must get -EAGAIN, not a wait. */
+	int fl = c->rx_kernel ? fcntl(c->fd, F_GETFL) : 0;
+	if (fl > 0 && (fl & O_NONBLOCK))
+		flags |= SPLICE_F_NONBLOCK;
 	pthread_mutex_lock(&c->rlock);
 	for (;;) {
 		if (!c->rx_kernel || c->plen) {

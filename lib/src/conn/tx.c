@@ -3,6 +3,7 @@
  * and non-data records under the current key. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -118,6 +119,22 @@ static int tx_ready(struct ktls_conn *c)
 	return err;
 }
 
+/* Userspace TX, once tx_ready: the most one record of a call may take. */
+static size_t user_cap(const struct ktls_conn *c, size_t len)
+{
+	return policy_cap(c, len < c->wr.max_plain ? len : c->wr.max_plain);
+}
+
+/* Userspace TX: one record of n <= user_cap bytes, sealed and sent (an
+ * unsent tail is kept): all n are taken, or the connection failed. */
+static long tx_user_record(struct ktls_conn *c, const void *buf, size_t n)
+{
+	uint8_t rec[KTLS_REC_HDR + KTLS_REC_MAX_CIPHER];
+	long r = ktls_rec_seal(&c->wr, KTLS_CT_APPLICATION_DATA, buf, n, 0, rec, sizeof(rec));
+	long ret = r < 0 ? ktls_conn_fail(c, (int)r) : tx_send_record(c, rec, (size_t)r, 0);
+	return ret ? ret : (long)n;
+}
+
 KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)
 {
 	pthread_mutex_lock(&c->wlock);
@@ -127,13 +144,7 @@ KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)
 		ret = n < 0 ? tx_error(c, -errno) : n;
 	} else if (!ret) {
 		/* One record per call: the caller loops, as with write(2). */
-		size_t n = policy_cap(c, len < c->wr.max_plain ? len : c->wr.max_plain);
-		uint8_t rec[KTLS_REC_HDR + KTLS_REC_MAX_CIPHER];
-		long r = ktls_rec_seal(&c->wr, KTLS_CT_APPLICATION_DATA, buf, n, 0, rec,
-				       sizeof(rec));
-		ret = r < 0 ? ktls_conn_fail(c, (int)r) : tx_send_record(c, rec, (size_t)r, 0);
-		if (!ret)
-			ret = (long)n;
+		ret = tx_user_record(c, buf, user_cap(c, len));
 	}
 	account_tx(c, ret);
 	pthread_mutex_unlock(&c->wlock);
@@ -169,23 +180,18 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
 
 KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, unsigned flags)
 {
-	if (!c->tx_kernel) {
-		uint8_t buf[KTLS_REC_MAX_PLAIN];
-		ssize_t r = read(pipe_fd, buf, len < sizeof(buf) ? len : sizeof(buf));
-		if (r <= 0)
-			return r < 0 ? -errno : 0;
-		size_t off = 0;
-		while (off < (size_t)r) {
-			long w = ktls_write(c, buf + off, (size_t)r - off);
-			if (w < 0)
-				return w; /* data read from the pipe is lost: the error says so */
-			off += (size_t)w;
-		}
-		return r;
-	}
 	pthread_mutex_lock(&c->wlock);
 	long ret = tx_ready(c);
-	if (!ret) {
+	if (!ret && !c->tx_kernel) {
+		/* Only once the socket can take a record (tx_ready: updates due
+		 * and an earlier tail sent) is anything taken from the pipe, and
+		 * then no more than one record, which always goes: a -EAGAIN
+		 * leaves the pipe as it was. */
+		uint8_t buf[KTLS_REC_MAX_PLAIN];
+		ssize_t r = read(pipe_fd, buf, user_cap(c, len));
+		ret = r < 0 ? -errno : r ? tx_user_record(c, buf, (size_t)r) : 0;
+		OPENSSL_cleanse(buf, sizeof(buf));
+	} else if (!ret) {
 		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, policy_cap(c, len), flags);
 		ret = n < 0 ? tx_error(c, -errno) : n;
 	}
