@@ -228,6 +228,15 @@ START_TEST(user_canceled_then_close)
 }
 END_TEST
 
+/* Under kernel RX a record that fails to decrypt may abort the socket:
+ * the kernel sets sk_err and TX then refuses every send (mainline does the
+ * same), so the alert goes out only where the socket still allows it; the
+ * peer sees bad_record_mac or the connection's end, nothing else. */
+static bool kernel_rx(const struct rawpeer *p)
+{
+	return ktls_conn_offload(p->conn) & KTLS_OFFLOAD_RX;
+}
+
 START_TEST(records_of_nothing)
 {
 	/* _i: 0 six user_canceled warnings, 1 33 empty data records in a row:
@@ -246,7 +255,10 @@ START_TEST(records_of_nothing)
 		rawpeer_send(&p, KTLS_CT_ALERT, cancel, 2, 0);
 	for (unsigned i = 0; i < empties; i++)
 		rawpeer_send(&p, KTLS_CT_APPLICATION_DATA, "", 0, 0);
-	if (_i == 2) {
+	/* Under kernel RX the kernel consumes empty data records itself: none
+	 * reaches the library to be counted (nor costs it a call). */
+	bool absorbed = _i == 1 && kernel_rx(&p);
+	if (_i == 2 || absorbed) {
 		rawpeer_send(&p, KTLS_CT_APPLICATION_DATA, "data", 4, 0);
 		uint8_t buf[8];
 		ck_assert_int_eq(ktls_read(p.conn, buf, sizeof(buf)), 4);
@@ -257,15 +269,6 @@ START_TEST(records_of_nothing)
 	rawpeer_close(&p);
 }
 END_TEST
-
-/* Under kernel RX a record that fails to decrypt may abort the socket:
- * the kernel sets sk_err and TX then refuses every send (mainline does the
- * same), so the alert goes out only where the socket still allows it; the
- * peer sees bad_record_mac or the connection's end, nothing else. */
-static bool kernel_rx(const struct rawpeer *p)
-{
-	return ktls_conn_offload(p->conn) & KTLS_OFFLOAD_RX;
-}
 
 static void expect_aborted(struct rawpeer *p, long want)
 {
