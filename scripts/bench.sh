@@ -33,6 +33,7 @@ trap 'rm -f "$rows"' EXIT
 {
 	nice -n 0 $b/bench_record "$rounds" "$mb"
 	$b/bench_handshake "$certs" "$rounds" "$secs"
+	$b/bench_resume "$certs" "$rounds" "$secs"
 	$b/bench_mem "$certs" "$conns" "$rounds"
 	if [ $vm = 1 ]; then
 		tests/bench/run-vm-rows.sh
