@@ -410,7 +410,9 @@ KTLS_API int ktls_export_keying_material(const struct ktls_conn *c, uint8_t *out
 					 const uint8_t *context, size_t context_len,
 					 int use_context);
 KTLS_API int ktls_conn_set_exporter_secret(struct ktls_conn *c, const uint8_t *secret, size_t len);
-/* The handshake engine's view (suite, ALPN, ...), NULL for an adopted one. */
+/* The handshake engine's view (suite, ALPN, ...), NULL for an adopted one.
+ * The engine is trimmed (and may move) when the handshake completes: take
+ * the pointer once ktls_handshake returned 1. */
 KTLS_API const struct ktls_hs *ktls_conn_hs(const struct ktls_conn *c);
 
 #ifdef __cplusplus
