@@ -354,10 +354,13 @@ static bool do_write(struct end *e)
 		if (err == -EAGAIN)
 			return false;
 		if (err) {
-			/* Only a peer already gone may stop our close_notify. */
+			/* Only a peer already gone may stop our close_notify:
+			 * -KTLS_E_CLOSED when that failed the connection before
+			 * (a key update from a read, say, met the reset). */
 			struct end *peer = &p->e[!e->side];
 			bool peer_gone = peer->gone || (p->mode == M_FIN && peer->fin);
-			if (!(peer_gone && (err == -EPIPE || err == -ECONNRESET)))
+			if (!(peer_gone &&
+			      (err == -EPIPE || err == -ECONNRESET || err == -KTLS_E_CLOSED)))
 				fail(p, "%s: shutdown: %d (%s)", side_name(e->side), err,
 				     ktls_strerror(err));
 			else
