@@ -38,10 +38,10 @@ say() { echo "$*" | tee -a "$report"; }
 # functions it has to reach (file:function).
 files_of() {
 	case $1 in
-	handshake) echo lib/src/handshake/hs.c lib/src/handshake/msg_client_hello.c lib/src/handshake/msg_server_hello.c ;;
+	handshake) echo lib/src/handshake/hs.c lib/src/handshake/server.c lib/src/handshake/msg_client_hello.c lib/src/handshake/msg_server_hello.c ;;
 	hs-client) echo lib/src/handshake/client.c lib/src/handshake/hs.c lib/src/handshake/msg_encrypted_extensions.c lib/src/handshake/msg_certificate.c ;;
-	hs-server) echo lib/src/handshake/server.c lib/src/handshake/hs.c lib/src/handshake/msg_certificate.c ;;
-	posths) echo lib/src/conn/rx.c lib/src/conn/posths.c lib/src/conn/keyupdate.c lib/src/handshake/msg_small.c ;;
+	hs-server) echo lib/src/handshake/server.c lib/src/handshake/hs.c lib/src/handshake/resume.c lib/src/handshake/msg_certificate.c ;;
+	posths) echo lib/src/conn/rx.c lib/src/conn/posths.c lib/src/conn/keyupdate.c lib/src/handshake/resume.c lib/src/handshake/msg_small.c ;;
 	record) echo lib/src/record/record.c ;;
 	ticket) echo lib/src/handshake/session.c lib/src/handshake/resume.c ;;
 	ctl-list) echo tools/ktls-ctl/list_parse.c ;;
