@@ -113,20 +113,30 @@ resume_client() {
 }
 # resume_server NAME PEER-PATTERN -- client commands (run by resume_run):
 # our server for two connections; PEER-PATTERN must show the peer resumed.
+# gnutls-cli waits only briefly for a TLS 1.3 ticket before it reconnects:
+# on a loaded machine it can give up first ("Error in the pull function")
+# and then leave its first connection open; such a try is made again, up
+# to three times (a server that never sends tickets still fails all three).
 resume_server() {
-	local name=$1 ppattern=$2
+	local name=$1 ppattern=$2 ok=1
 	shift 3
-	next_port
-	timeout 40 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
-		--key "$certs/server-ecdsa256.key" --tickets 2 --accept 2 >"$work/ours" 2>&1 &
-	srv_pid=$!
-	wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
-	PORT=$port "$@" >"$work/peer" 2>&1
-	wait "$srv_pid" 2>/dev/null
-	srv_pid=""
-	{ echo "--- ours"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
-	grep -q "resumed=1" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer"
-	result "$name" $?
+	for try in 1 2 3; do
+		next_port
+		timeout 40 "$bin" server "$port" --cert "$certs/server-ecdsa256.pem" \
+			--key "$certs/server-ecdsa256.key" --tickets 2 --accept 2 >"$work/ours" 2>&1 &
+		srv_pid=$!
+		wait_listen "$port" || { cat "$work/ours" >"$work/out"; result "$name" 1; stop_server; return; }
+		PORT=$port "$@" >"$work/peer" 2>&1
+		# Our server ends with the peer's second connection; one stuck on
+		# a connection the peer left open is stopped.
+		for _ in $(seq 50); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
+		stop_server
+		{ echo "--- ours (try $try)"; cat "$work/ours"; echo "--- peer"; cat "$work/peer"; } >"$work/out"
+		grep -q "resumed=1" "$work/ours" && grep -Eq -- "$ppattern" "$work/peer" && { ok=0; break; }
+		grep -q "Error in the pull function" "$work/peer" || break
+		echo "# $name: the peer gave up waiting for the ticket (try $try)"
+	done
+	result "$name" $ok
 }
 openssl_resume() { # s_client twice: the session saved, then offered
 	printf 'hello\n' | timeout 20 openssl s_client -tls1_3 -connect "127.0.0.1:$PORT" -CAfile "$certs/ca.pem" \

@@ -202,6 +202,8 @@ static int one_connection(struct ktls_config *cfg, int fd, int server, const cha
 
 int main(int argc, char **argv)
 {
+	/* Line by line: a run stopped by its timeout still shows how far it got. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3)
 		return 2;
 	int server = !strcmp(argv[1], "server");
