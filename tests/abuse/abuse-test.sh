@@ -29,9 +29,11 @@ if [ "$mode" = vm ]; then
 	# TCG: about ten times slower, and other VMs side by side: the
 	# slowloris clients must all be in (their handshakes done by the
 	# load generator's one loop) well within the deadline.
-	N_CLIENTS=20 N_SLOW=100 N_STALL=150 N_BAD=90 FLOOD=8 DEADLINE=20 RATIO=5 MAX_HS=96
+	# A drop may come seconds after its deadline there (seen: 3.3 s, with
+	# clients' median latency at 1 s): SLACK.
+	N_CLIENTS=20 N_SLOW=100 N_STALL=150 N_BAD=90 FLOOD=8 DEADLINE=20 RATIO=5 MAX_HS=96 SLACK=6
 else
-	N_CLIENTS=50 N_SLOW=500 N_STALL=500 N_BAD=210 FLOOD=16 DEADLINE=6 RATIO=5 MAX_HS=200
+	N_CLIENTS=50 N_SLOW=500 N_STALL=500 N_BAD=210 FLOOD=16 DEADLINE=6 RATIO=5 MAX_HS=200 SLACK=2
 fi
 CONC=10 # clients measured at once
 if [ "$(id -u)" != 0 ]; then
@@ -122,7 +124,7 @@ stop files
 start deadlines --handshake-timeout "$DEADLINE" --header-timeout "$DEADLINE" \
 	--max-handshakes "$MAX_HS"
 run_abuse deadlines --port "$port" --pid "$srv" --clients "$N_CLIENTS" --slowloris "$N_SLOW" \
-	--stalled "$N_STALL" --deadline "$DEADLINE" || fail=1
+	--stalled "$N_STALL" --deadline "$DEADLINE" --slack "$SLACK" || fail=1
 stop deadlines
 st=$(grep "status:" "$T/deadlines.err" | tail -1)
 heads=$(echo "$st" | sed -n 's/.* \([0-9]*\) header,.*/\1/p')
