@@ -5,7 +5,8 @@
  * record layer carries the records).
  *   - Library heap held per connection, client and server apart: N pairs
  *     made, each with one short message both ways (so that record buffers
- *     have been used), then the client ends freed, then the server ends;
+ *     have been used) and then idle (a read that finds nothing, as an
+ *     event loop leaves a connection), then the client ends freed, then the server ends;
  *     what each freeing returns (glibc mallinfo2) over N is its share.
  *     The same with the application asking for the peer's certificate is
  *     counted apart.
@@ -114,6 +115,15 @@ static void open_pair(struct pair *p, struct ktls_config *cc, struct ktls_config
 	set_blocking(p->fds[1], 1);
 	xfer(p->c, p->s, 100);
 	xfer(p->s, p->c, 100);
+	/* Then idle, as an event loop leaves a connection: a read that finds
+	 * nothing more (-EAGAIN). */
+	for (int i = 0; i < 2; i++) {
+		uint8_t b;
+		set_blocking(p->fds[i], 0);
+		long n = ktls_read(i ? p->s : p->c, &b, 1);
+		if (n != -EAGAIN)
+			die("idle read", n);
+	}
 }
 
 static void close_pair_end(struct ktls_conn **c, int fd)

@@ -476,6 +476,61 @@ START_TEST(idle_holds_no_buffers)
 }
 END_TEST
 
+START_TEST(idle_parks_cipher_contexts)
+{
+	/* A read that finds nothing (-EAGAIN: an event loop parks the
+	 * connection) gives the userspace cipher contexts back, a kilobyte a
+	 * direction; the next records rebuild them, through key updates too. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, plain_echo_server);
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, O_NONBLOCK), 0);
+	unsigned off = ktls_conn_offload(cl.conn);
+	struct pollfd p = {cl.fd, POLLIN, 0};
+	for (int round = 0; round < 6; round++) {
+		uint8_t b;
+		ck_assert_int_eq(ktls_read(cl.conn, &b, 1), -EAGAIN);
+		if (!(off & KTLS_OFFLOAD_RX))
+			ck_assert_ptr_null(cl.conn->rd.ctx);
+		if (!(off & KTLS_OFFLOAD_TX))
+			ck_assert_ptr_null(cl.conn->wr.ctx);
+		if (round % 2)
+			ck_assert_int_eq(
+				ktls_key_update(cl.conn, round % 4 == 1
+								 ? KTLS_KEY_UPDATE_REQUESTED
+								 : KTLS_KEY_UPDATE_NOT_REQUESTED),
+				0);
+		uint8_t msg[300], back[300];
+		memset(msg, 'a' + round, sizeof(msg));
+		write_exact(cl.conn, msg, sizeof(msg));
+		size_t have = 0;
+		for (int spins = 0; have < sizeof(back) && spins < 1000; spins++) {
+			long n = ktls_read(cl.conn, back + have, sizeof(back) - have);
+			if (n == -EAGAIN) {
+				ck_assert_int_ge(poll(&p, 1, 2000), 0);
+				continue;
+			}
+			ck_assert_int_gt(n, 0);
+			have += (size_t)n;
+		}
+		ck_assert_uint_eq(have, sizeof(back));
+		ck_assert_mem_eq(msg, back, sizeof(msg));
+	}
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_sent, 3);
+	ck_assert_uint_ge(st.key_updates_received, 1); /* the requested ones' answers */
+	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, 0), 0);
+	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
+	uint8_t b;
+	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(&cl);
+	side_free(&sv);
+}
+END_TEST
+
 START_TEST(keep_peer_cert)
 {
 	/* Asked for, the certificate stays with the established connection. */
@@ -969,6 +1024,7 @@ int main(void)
 	tcase_add_test(tc, key_update_request_after_shutdown);
 	tcase_add_test(tc, small_then_large_reads);
 	tcase_add_test(tc, idle_holds_no_buffers);
+	tcase_add_test(tc, idle_parks_cipher_contexts);
 	tcase_add_test(tc, keep_peer_cert);
 	tcase_add_test(tc, peer_half_closed_before_install);
 	tcase_add_test(tc, non_blocking);

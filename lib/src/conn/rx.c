@@ -214,6 +214,20 @@ static void rx_release(struct ktls_conn *c)
 	c->pdirty = 0;
 }
 
+/* A read that found nothing: the connection is idle (an event loop parks
+ * it now), so the userspace cipher contexts go until the next record. The
+ * TX one only if the writer is not busy: the write lock covers it. */
+static void rx_idle(struct ktls_conn *c, long n)
+{
+	if (n != -EAGAIN)
+		return;
+	ktls_rec_park(&c->rd);
+	if (!c->tx_kernel && !pthread_mutex_trylock(&c->wlock)) {
+		ktls_rec_park(&c->wr);
+		pthread_mutex_unlock(&c->wlock);
+	}
+}
+
 /* Userspace RX: reads, frames and opens records. */
 static long rx_user(struct ktls_conn *c, uint8_t *buf, size_t len)
 {
@@ -301,6 +315,7 @@ KTLS_API long ktls_read(struct ktls_conn *c, void *buf, size_t len)
 	pthread_mutex_lock(&c->rlock);
 	n = c->rx_kernel ? rx_kernel(c, buf, len) : rx_user(c, buf, len);
 	rx_release(c);
+	rx_idle(c, n);
 	pthread_mutex_unlock(&c->rlock);
 	return read_done(c, n);
 }
@@ -352,6 +367,7 @@ KTLS_API long ktls_splice_read(struct ktls_conn *c, int pipe_fd, size_t len, uns
 			break;
 	}
 	rx_release(c);
+	rx_idle(c, n);
 	pthread_mutex_unlock(&c->rlock);
 	return read_done(c, n);
 }

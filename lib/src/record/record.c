@@ -9,17 +9,12 @@
 #include "ktls/ktls.h"
 #include "wire/wire.h"
 
-static int load_keys(struct ktls_rec_dir *d)
+/* Keys into a cipher context: the cipher first, as CCM's default nonce is
+ * 7 bytes and its tag length must be fixed before the key goes in; GCM
+ * and ChaCha20 default to what TLS uses. */
+static int cipher_load(struct ktls_rec_dir *d)
 {
 	const struct ktls_suite *s = d->suite;
-	int err = ktls_traffic_key_iv(s, d->secret, d->key, d->iv);
-	if (err)
-		return err;
-	d->seq = 0;
-	if (!d->ctx)
-		return 0; /* keys for the kernel only (ktls_rec_drop_cipher) */
-	/* CCM's default nonce is 7 bytes and its tag length must be fixed
-	 * before the key goes in; GCM and ChaCha20 default to what TLS uses. */
 	if (!EVP_CipherInit_ex2(d->ctx, s->cipher, NULL, NULL, d->encrypt, NULL) ||
 	    (s->ccm &&
 	     (EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_IVLEN, KTLS_IV_LEN, NULL) <= 0 ||
@@ -29,10 +24,48 @@ static int load_keys(struct ktls_rec_dir *d)
 	return 0;
 }
 
+static int load_keys(struct ktls_rec_dir *d)
+{
+	int err = ktls_traffic_key_iv(d->suite, d->secret, d->key, d->iv);
+	if (err)
+		return err;
+	d->seq = 0;
+	/* Without a context (the kernel's direction, or parked) only the
+	 * keys change; a parked one is rebuilt from them when next used. */
+	return d->ctx ? cipher_load(d) : 0;
+}
+
+void ktls_rec_park(struct ktls_rec_dir *d)
+{
+	if (!d->ctx)
+		return;
+	EVP_CIPHER_CTX_free(d->ctx); /* frees and wipes the expanded key */
+	d->ctx = NULL;
+	d->parked = true;
+}
+
+/* A parked direction's context, rebuilt for the record in hand. */
+static int unpark(struct ktls_rec_dir *d)
+{
+	if (!d->parked)
+		return -KTLS_E_INTERNAL; /* a direction the kernel carries */
+	if (!(d->ctx = EVP_CIPHER_CTX_new()))
+		return -ENOMEM;
+	int err = cipher_load(d);
+	if (err) {
+		EVP_CIPHER_CTX_free(d->ctx);
+		d->ctx = NULL;
+		return err;
+	}
+	d->parked = false;
+	return 0;
+}
+
 void ktls_rec_drop_cipher(struct ktls_rec_dir *d)
 {
 	EVP_CIPHER_CTX_free(d->ctx); /* frees and wipes the expanded key */
 	d->ctx = NULL;
+	d->parked = false;
 }
 
 int ktls_rec_init(struct ktls_rec_dir *d, const struct ktls_suite *s, const uint8_t *secret,
@@ -76,9 +109,9 @@ static int aead(struct ktls_rec_dir *d, const uint8_t *hdr, uint8_t *in, uint8_t
 		uint8_t *tag)
 {
 	uint8_t nonce[KTLS_IV_LEN];
-	int l = 0;
-	if (!d->ctx)
-		return -KTLS_E_INTERNAL; /* a direction the kernel carries */
+	int l = 0, err;
+	if (!d->ctx && (err = unpark(d)))
+		return err;
 	make_nonce(d, nonce);
 	if (!EVP_CipherInit_ex2(d->ctx, NULL, NULL, nonce, -1, NULL))
 		return -KTLS_E_CRYPTO;

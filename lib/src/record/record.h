@@ -7,6 +7,8 @@
 #ifndef KTLS_RECORD_H
 #define KTLS_RECORD_H
 
+#include <stdbool.h>
+
 #include "crypto/suite.h"
 
 #define KTLS_REC_HDR	   5
@@ -36,6 +38,7 @@ struct ktls_rec_dir {
 	uint64_t seq;
 	size_t max_plain; /* largest inner plaintext we send / accept (RFC 8449) */
 	int encrypt;
+	bool parked; /* no context while idle: rebuilt from key at the next record */
 };
 
 /* Keys from a traffic secret, sequence 0. encrypt: 1 seal, 0 open. */
@@ -47,6 +50,10 @@ int ktls_rec_update(struct ktls_rec_dir *d);
  * kilobyte per direction): only the secret, key, IV for re-keys. After
  * this, ktls_rec_update derives keys only; seal and open must not be used. */
 void ktls_rec_drop_cipher(struct ktls_rec_dir *d);
+/* An idle direction gives its cipher context back (a kilobyte; the key
+ * stays): the next seal or open rebuilds it, which costs about one 256-byte
+ * record's AEAD pass, so this is for moments of idleness, not per record. */
+void ktls_rec_park(struct ktls_rec_dir *d);
 /* Wipes keys and frees the cipher context; safe on a zeroed struct. */
 void ktls_rec_clear(struct ktls_rec_dir *d);
 
