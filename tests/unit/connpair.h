@@ -4,7 +4,9 @@
 #ifndef KTLS_CONNPAIR_H
 #define KTLS_CONNPAIR_H
 
+#include <errno.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +54,24 @@ static inline void read_exact(struct ktls_conn *c, uint8_t *buf, size_t len)
 			      got, len);
 		got += (size_t)n;
 	}
+}
+
+/* The same on a non-blocking socket: -EAGAIN waits in poll (bounded). */
+static inline void read_exact_polled(struct ktls_conn *c, int fd, uint8_t *buf, size_t len)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	size_t got = 0;
+	for (int spins = 0; got < len && spins < 10000; spins++) {
+		long n = ktls_read(c, buf + got, len - got);
+		if (n == -EAGAIN) {
+			ck_assert_int_ge(poll(&p, 1, 2000), 0);
+			continue;
+		}
+		ck_assert_msg(n > 0, "read: %ld (%s) after %zu of %zu", n, ktls_strerror((int)n),
+			      got, len);
+		got += (size_t)n;
+	}
+	ck_assert_uint_eq(got, len);
 }
 
 static inline void write_exact(struct ktls_conn *c, const uint8_t *buf, size_t len)

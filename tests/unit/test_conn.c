@@ -47,6 +47,17 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
+/* The client's close_notify, the server's answer, its exit status 0. */
+static void close_both(struct side *cl, struct side *sv, pid_t child)
+{
+	uint8_t b;
+	ck_assert_int_eq(ktls_shutdown(cl->conn), 0);
+	ck_assert_int_eq(ktls_read(cl->conn, &b, 1), 0);
+	ck_assert_int_eq(wait_child(child), 0);
+	side_free(cl);
+	side_free(sv);
+}
+
 /* Server: echo until close_notify, updating its own keys every 64 KiB
  * (requested, so the client must answer). */
 static void echo_server(struct side *sv)
@@ -372,17 +383,7 @@ START_TEST(non_blocking)
 	ck_assert_int_eq(ktls_key_update(cl.conn, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
 	ck_assert_int_eq(ktls_read(cl.conn, buf, sizeof(buf)), -EAGAIN);
 	ck_assert_int_eq(ktls_get_key_update_type(cl.conn), KTLS_KEY_UPDATE_NONE);
-	size_t have = 0;
-	for (spins = 0; have < sizeof(buf) && spins < 10000; spins++) {
-		long n = ktls_read(cl.conn, buf + have, sizeof(buf) - have);
-		if (n == -EAGAIN) {
-			ck_assert_int_ge(poll(&p, 1, 2000), 0);
-			continue;
-		}
-		ck_assert_int_gt(n, 0);
-		have += (size_t)n;
-	}
-	ck_assert_uint_eq(have, sizeof(buf));
+	read_exact_polled(cl.conn, cl.fd, buf, sizeof(buf));
 	struct pollfd w = {cl.fd, POLLOUT, 0};
 	for (size_t off = 0; off < sizeof(buf);) {
 		long n = ktls_write(cl.conn, buf + off, sizeof(buf) - off);
@@ -467,12 +468,7 @@ START_TEST(idle_holds_no_buffers)
 	uint8_t ekm[32];
 	ck_assert_int_eq(ktls_export_keying_material(cl.conn, ekm, sizeof(ekm), "x", 1, NULL, 0, 0),
 			 0);
-	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
-	uint8_t b;
-	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
-	ck_assert_int_eq(wait_child(child), 0);
-	side_free(&cl);
-	side_free(&sv);
+	close_both(&cl, &sv, child);
 }
 END_TEST
 
@@ -487,7 +483,6 @@ START_TEST(idle_parks_cipher_contexts)
 	handshake_both(&cl, &sv, &child, plain_echo_server);
 	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, O_NONBLOCK), 0);
 	unsigned off = ktls_conn_offload(cl.conn);
-	struct pollfd p = {cl.fd, POLLIN, 0};
 	for (int round = 0; round < 6; round++) {
 		uint8_t b;
 		ck_assert_int_eq(ktls_read(cl.conn, &b, 1), -EAGAIN);
@@ -504,17 +499,7 @@ START_TEST(idle_parks_cipher_contexts)
 		uint8_t msg[300], back[300];
 		memset(msg, 'a' + round, sizeof(msg));
 		write_exact(cl.conn, msg, sizeof(msg));
-		size_t have = 0;
-		for (int spins = 0; have < sizeof(back) && spins < 1000; spins++) {
-			long n = ktls_read(cl.conn, back + have, sizeof(back) - have);
-			if (n == -EAGAIN) {
-				ck_assert_int_ge(poll(&p, 1, 2000), 0);
-				continue;
-			}
-			ck_assert_int_gt(n, 0);
-			have += (size_t)n;
-		}
-		ck_assert_uint_eq(have, sizeof(back));
+		read_exact_polled(cl.conn, cl.fd, back, sizeof(back));
 		ck_assert_mem_eq(msg, back, sizeof(msg));
 	}
 	struct ktls_conn_stats st;
@@ -522,12 +507,7 @@ START_TEST(idle_parks_cipher_contexts)
 	ck_assert_uint_eq(st.key_updates_sent, 3);
 	ck_assert_uint_ge(st.key_updates_received, 1); /* the requested ones' answers */
 	ck_assert_int_eq(fcntl(cl.fd, F_SETFL, 0), 0);
-	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
-	uint8_t b;
-	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
-	ck_assert_int_eq(wait_child(child), 0);
-	side_free(&cl);
-	side_free(&sv);
+	close_both(&cl, &sv, child);
 }
 END_TEST
 
@@ -542,12 +522,7 @@ START_TEST(keep_peer_cert)
 	X509 *x = ktls_hs_peer_cert(ktls_conn_hs(cl.conn));
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_eq(X509_check_host(x, "server.test", 0, 0, NULL), 1);
-	ck_assert_int_eq(ktls_shutdown(cl.conn), 0);
-	uint8_t b;
-	ck_assert_int_eq(ktls_read(cl.conn, &b, 1), 0);
-	ck_assert_int_eq(wait_child(child), 0);
-	side_free(&cl);
-	side_free(&sv);
+	close_both(&cl, &sv, child);
 }
 END_TEST
 
