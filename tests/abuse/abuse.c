@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../procfs.h"
+
 struct opts {
 	int port, pid;
 	const char *ca, *file, *path, *big; /* big: a large file's path (limits) */
@@ -204,21 +206,6 @@ static double proc_cpu(int pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static long proc_kb(int pid, const char *field)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	size_t fl = strlen(field);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, fl) && line[fl] == ':')
-			v = strtol(line + fl + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 #define LAT_FLOOR_MS 100
 
 static void print_lat(const char *what, struct lat a, struct lat b, double limit)
@@ -387,11 +374,11 @@ static void scenario_deadlines(struct world *w, const struct opts *o)
 {
 	struct lat before = normal_round(w, o, o->clients);
 	double cpu0 = proc_cpu(o->pid), t0 = abuse_now();
-	long rss0 = proc_kb(o->pid, "VmRSS");
+	long rss0 = proc_status_kb(o->pid, "VmRSS");
 	struct attack a = attack_start(w, o, attack_deadlines);
 	bool in = said(a.ready, o->deadline + 60);
 	check(in, "deadlines: the attack in place");
-	long rss = proc_kb(o->pid, "VmRSS");
+	long rss = proc_status_kb(o->pid, "VmRSS");
 	struct lat during = in ? normal_round(w, o, o->clients) : (struct lat){.n = o->clients};
 	say(a.done);
 	print_lat("deadlines", before, during, o->ratio);
@@ -400,7 +387,7 @@ static void scenario_deadlines(struct world *w, const struct opts *o)
 	printf("abuse: deadlines: server CPU %.2f s over %.1f s (%.0f%%); RSS %ld kB before the "
 	       "attack, %ld kB with the attackers in (%.1f kB per attacker), peak %ld kB\n",
 	       cpu1 - cpu0, t1 - t0, 100 * (cpu1 - cpu0) / (t1 - t0), rss0, rss,
-	       (double)(rss - rss0) / (o->slowloris + o->stalled), proc_kb(o->pid, "VmHWM"));
+	       (double)(rss - rss0) / (o->slowloris + o->stalled), proc_status_kb(o->pid, "VmHWM"));
 }
 
 static void scenario_fds(struct world *w, const struct opts *o)
@@ -425,7 +412,7 @@ static void scenario_fds(struct world *w, const struct opts *o)
 	check(share < 0.2,
 	      "fds: server CPU %.2f s over %.1f s out of descriptors (%.1f%%, limit 20%%), RSS "
 	      "%ld kB",
-	      cpu1 - cpu0, t1 - t0, 100 * share, proc_kb(o->pid, "VmRSS"));
+	      cpu1 - cpu0, t1 - t0, 100 * share, proc_status_kb(o->pid, "VmRSS"));
 	for (unsigned i = 0; i < raw->opened; i++)
 		if (raw->p[i])
 			abuse_close(raw->p[i]);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../procfs.h"
 #include "ktls/ktls.h"
 
 enum { L_CONNECT, L_HANDSHAKE, L_READY, L_REQUEST, L_HEAD, L_BODY, L_DONE, L_FAILED };
@@ -51,21 +52,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long status_kb(int pid, const char *field)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	size_t fl = strlen(field);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, fl) && line[fl] == ':')
-			v = strtol(line + fl + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 /* The kernel's slab memory in use, in kB (root only; -1 if unreadable). */
@@ -216,7 +202,7 @@ int main(int argc, char **argv)
 	struct ktls_config *cfg = ktls_config_new(KTLS_CLIENT);
 	if (ktls_config_set_ca_file(cfg, ca))
 		return 2;
-	long rss0 = status_kb(spid, "VmRSS"), slab0 = slab_kb(), slab_ready = -1;
+	long rss0 = proc_status_kb(spid, "VmRSS"), slab0 = slab_kb(), slab_ready = -1;
 	struct lconn *ls = calloc((size_t)n, sizeof(*ls));
 	int ep = epoll_create1(0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -248,7 +234,7 @@ int main(int argc, char **argv)
 			 * gives back its free heap pages within a second of
 			 * the last handshake). */
 			usleep(1500 * 1000);
-			rss_ready = status_kb(spid, "VmRSS");
+			rss_ready = proc_status_kb(spid, "VmRSS");
 			slab_ready = slab_kb();
 			printf("vm_load: %u connections open at once after %.1f s; server RSS %ld "
 			       "kB "
@@ -265,7 +251,7 @@ int main(int argc, char **argv)
 			step(evs[i].data.ptr);
 	}
 	double t1 = now();
-	long hwm = status_kb(spid, "VmHWM");
+	long hwm = proc_status_kb(spid, "VmHWM");
 	uint64_t updates = 0, requested = 0;
 	for (int i = 0; i < n; i++) {
 		struct ktls_conn_stats st;

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../procfs.h"
 #include "ktls/ktls.h"
 
 /* The streams: offsets into a pool of random bytes, doubled at its end so
@@ -156,20 +157,6 @@ static const uint8_t *stream_at(const struct end *e, uint64_t off)
 	return pool + (e->pos + off) % POOL_LEN;
 }
 
-static long status_kb(const char *field)
-{
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
-	long v = -1;
-	size_t fl = strlen(field);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, fl) && line[fl] == ':')
-			v = strtol(line + fl + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -179,20 +166,6 @@ static int count_fds(void)
 	if (d)
 		closedir(d);
 	return n - 1; /* the directory's own */
-}
-
-/* A counter of /proc/net/tls_stat, or -1 if absent. */
-static long tls_stat(const char *name)
-{
-	FILE *f = fopen("/proc/net/tls_stat", "r");
-	char key[64];
-	long v, found = -1;
-	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
 }
 
 __attribute__((format(printf, 2, 3))) static void fail(struct pair *p, const char *fmt, ...)
@@ -733,7 +706,7 @@ static void sample_rss(double t)
 {
 	if (t < next_sample)
 		return;
-	long rss = status_kb("VmRSS");
+	long rss = proc_status_kb(0, "VmRSS");
 	if (rss_first < 0)
 		rss_first = rss;
 	if (t >= warm_at && tot.pairs >= min_pairs && rss_warm < 0)

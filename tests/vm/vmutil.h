@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "../procfs.h"
 #include "../unit/testutil.h"
 #include "crypto/keysched.h"
 #include "kernel/kernel.h"
@@ -60,20 +61,6 @@ static inline ssize_t recv_typed(int fd, uint8_t *type, void *buf, size_t len, i
 		    c->cmsg_type == KTLS_UAPI_TLS_GET_RECORD_TYPE)
 			*type = *CMSG_DATA(c);
 	return n;
-}
-
-/* A counter of /proc/net/tls_stat, or -1 if absent. */
-static inline long tls_stat(const char *name)
-{
-	FILE *f = fopen("/proc/net/tls_stat", "r");
-	char key[64];
-	long v, found = -1;
-	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
 }
 
 #endif
