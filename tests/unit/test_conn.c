@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
@@ -511,6 +513,60 @@ START_TEST(idle_parks_cipher_contexts)
 }
 END_TEST
 
+/* Wall time of one 100-byte echo, with a KeyUpdate before it or not. */
+static double echo_ms(struct ktls_conn *c, bool update)
+{
+	uint8_t msg[100], back[100];
+	memset(msg, 'k', sizeof(msg));
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (update)
+		ck_assert_int_eq(ktls_key_update(c, KTLS_KEY_UPDATE_NOT_REQUESTED), 0);
+	write_exact(c, msg, sizeof(msg));
+	read_exact(c, back, sizeof(back));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_mem_eq(msg, back, sizeof(msg));
+	return (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+START_TEST(key_update_not_held_by_nagle)
+{
+	/* Without TCP_NODELAY, the data record sent right after a KeyUpdate
+	 * must not wait for the peer's (delayed, 40 ms) ACK of the KeyUpdate:
+	 * the two go out together. */
+	struct side cl, sv;
+	pid_t child;
+	connect_pair(&cl, &sv, 0);
+	handshake_both(&cl, &sv, &child, plain_echo_server);
+	int nodelay = 1;
+	socklen_t sl = sizeof(nodelay);
+	ck_assert_int_eq(getsockopt(cl.fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &sl), 0);
+	ck_assert_int_eq(nodelay, 0);
+	enum { ROUNDS = 15 };
+	double plain[ROUNDS], upd[ROUNDS];
+	for (int i = 0; i < ROUNDS; i++) { /* interleaved */
+		plain[i] = echo_ms(cl.conn, false);
+		upd[i] = echo_ms(cl.conn, true);
+	}
+	qsort(plain, ROUNDS, sizeof(double), cmp_double);
+	qsort(upd, ROUNDS, sizeof(double), cmp_double);
+	double limit = 5 * plain[ROUNDS / 2] > 10 ? 5 * plain[ROUNDS / 2] : 10;
+	ck_assert_msg(upd[ROUNDS / 2] < limit,
+		      "echo after a KeyUpdate: median %.2f ms, without %.2f ms", upd[ROUNDS / 2],
+		      plain[ROUNDS / 2]);
+	struct ktls_conn_stats st;
+	ktls_conn_stats(cl.conn, &st);
+	ck_assert_uint_eq(st.key_updates_sent, ROUNDS);
+	close_both(&cl, &sv, child);
+}
+END_TEST
+
 START_TEST(keep_peer_cert)
 {
 	/* Asked for, the certificate stays with the established connection. */
@@ -1000,6 +1056,7 @@ int main(void)
 	tcase_add_test(tc, small_then_large_reads);
 	tcase_add_test(tc, idle_holds_no_buffers);
 	tcase_add_test(tc, idle_parks_cipher_contexts);
+	tcase_add_test(tc, key_update_not_held_by_nagle);
 	tcase_add_test(tc, keep_peer_cert);
 	tcase_add_test(tc, peer_half_closed_before_install);
 	tcase_add_test(tc, non_blocking);

@@ -89,6 +89,7 @@ struct ktls_conn {
 	/* Userspace TX: the unsent tail of a sealed record (non-blocking). */
 	uint8_t *obuf;
 	size_t ooff, olen;
+	bool corked; /* TX: we corked the socket for a KeyUpdate and its data */
 };
 
 static inline void ktls_conn_stat_add(uint64_t *counter, uint64_t n)

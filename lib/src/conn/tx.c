@@ -12,6 +12,7 @@
 
 #include "conn/conn.h"
 #include "kernel/kernel.h"
+#include "kernel/socket.h"
 
 /* A send that failed: the connection is gone unless the error only says
  * "not now". */
@@ -107,12 +108,26 @@ static long account_tx(struct ktls_conn *c, long moved)
 	return moved;
 }
 
+/* After a data call, under the write lock: what it moved counted, and the
+ * socket uncorked if tx_ready corked it. */
+static long tx_done(struct ktls_conn *c, long ret)
+{
+	if (c->corked) {
+		ktls_sock_uncork(c->fd);
+		c->corked = false;
+	}
+	return account_tx(c, ret);
+}
+
 /* Before writing data: the connection must be writable (a KeyUpdate this
  * kernel cannot do is owed: no data may go before it). */
 static int tx_ready(struct ktls_conn *c)
 {
 	if (c->tx_stuck)
 		return -KTLS_E_REKEY_UNSUPPORTED;
+	/* A KeyUpdate and the data after it leave together (tx_done). */
+	if (ktls_conn_update_due(c))
+		c->corked = ktls_sock_cork(c->fd);
 	int err = ktls_conn_tx_prepare(c);
 	if (!err && !c->tx_kernel)
 		err = ktls_conn_tx_flush(c, 0);
@@ -146,7 +161,7 @@ KTLS_API long ktls_write(struct ktls_conn *c, const void *buf, size_t len)
 		/* One record per call: the caller loops, as with write(2). */
 		ret = tx_user_record(c, buf, user_cap(c, len));
 	}
-	account_tx(c, ret);
+	tx_done(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }
@@ -173,7 +188,7 @@ KTLS_API long ktls_sendfile(struct ktls_conn *c, int in_fd, int64_t *offset, siz
 		ret = n < 0 ? tx_error(c, -errno) : n;
 		*offset = off;
 	}
-	account_tx(c, ret);
+	tx_done(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }
@@ -195,7 +210,7 @@ KTLS_API long ktls_splice_write(struct ktls_conn *c, int pipe_fd, size_t len, un
 		ssize_t n = splice(pipe_fd, NULL, c->fd, NULL, policy_cap(c, len), flags);
 		ret = n < 0 ? tx_error(c, -errno) : n;
 	}
-	account_tx(c, ret);
+	tx_done(c, ret);
 	pthread_mutex_unlock(&c->wlock);
 	return ret;
 }

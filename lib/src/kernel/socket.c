@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,4 +66,20 @@ int ktls_read_full(int fd, void *buf, size_t len)
 		len -= (size_t)r;
 	}
 	return 0;
+}
+
+bool ktls_sock_cork(int fd)
+{
+	int on = 0;
+	socklen_t l = sizeof(on);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, &l) || on)
+		return false; /* not TCP, or the application's own cork */
+	on = 1;
+	return !setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
+void ktls_sock_uncork(int fd)
+{
+	int off = 0;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
 }
