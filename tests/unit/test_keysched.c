@@ -186,6 +186,31 @@ START_TEST(suites_known)
 }
 END_TEST
 
+/* Without a PSK the early and "derived" secrets come from constants made
+ * once per suite; the schedule must match the one computed from a PSK of
+ * hash_len zeros (the same HKDF-Extract input, RFC 8446 7.1) at every
+ * stage, for every suite (RFC 8448 checks SHA-256 only). */
+START_TEST(zero_psk_constants)
+{
+	const struct ktls_suite *s = ktls_suite_at((size_t)_i);
+	ck_assert_ptr_nonnull(s);
+	static const uint8_t zeros[KTLS_MAX_HASH];
+	uint8_t ikm[32];
+	memset(ikm, 0xa5, sizeof(ikm));
+	struct ktls_keysched a, b;
+	ck_assert_int_eq(ktls_keysched_init(&a, s, NULL, 0), 0);
+	ck_assert_int_eq(ktls_keysched_init(&b, s, zeros, s->hash_len), 0);
+	ck_assert_mem_eq(a.secret, b.secret, s->hash_len);
+	for (int stage = 0; stage < 2; stage++) {
+		ck_assert_int_eq(ktls_keysched_advance(&a, stage ? NULL : ikm, sizeof(ikm)), 0);
+		ck_assert_int_eq(ktls_keysched_advance(&b, stage ? NULL : ikm, sizeof(ikm)), 0);
+		ck_assert_mem_eq(a.secret, b.secret, s->hash_len);
+	}
+	ktls_keysched_wipe(&a);
+	ktls_keysched_wipe(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keysched");
@@ -197,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, rfc8448_next_generation_known);
 	tcase_add_test(tc, expand_label_long_output);
 	tcase_add_test(tc, suites_known);
+	tcase_add_loop_test(tc, zero_psk_constants, 0, KTLS_NUM_SUITES);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

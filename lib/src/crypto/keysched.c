@@ -2,6 +2,7 @@
 #include "crypto/keysched.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "ktls/ktls.h"
@@ -154,20 +155,61 @@ int ktls_next_traffic_secret(const struct ktls_suite *s, const uint8_t *secret, 
 	return err;
 }
 
+/* Without a PSK the early secret (HKDF-Extract(0, 0), RFC 8446 7.1) and
+ * the "derived" secret after it are constants of the hash, as is
+ * Hash(""): made once per suite, not in every full handshake (two HMACs
+ * and two hashes). No secret in them: nothing to wipe. */
+struct zero_consts {
+	bool ok;
+	uint8_t empty_hash[KTLS_MAX_HASH], early[KTLS_MAX_HASH], derived[KTLS_MAX_HASH];
+};
+static struct zero_consts zero_consts[KTLS_NUM_SUITES];
+static pthread_once_t zero_once = PTHREAD_ONCE_INIT;
+
+static void make_zero_consts(void)
+{
+	for (size_t i = 0; i < KTLS_NUM_SUITES; i++) {
+		const struct ktls_suite *s = ktls_suite_at(i);
+		struct zero_consts *z = &zero_consts[i];
+		z->ok = s && !ktls_hash(s, "", 0, z->empty_hash) &&
+			!ktls_hkdf_extract(s, NULL, 0, NULL, 0, z->early) &&
+			!ktls_derive_secret(s, z->early, "derived", z->empty_hash, z->derived);
+	}
+}
+
+static const struct zero_consts *zero_of(const struct ktls_suite *s)
+{
+	pthread_once(&zero_once, make_zero_consts);
+	size_t i = (size_t)(s->id - KTLS_TLS_AES_128_GCM_SHA256);
+	return i < KTLS_NUM_SUITES && zero_consts[i].ok ? &zero_consts[i] : NULL;
+}
+
 int ktls_keysched_init(struct ktls_keysched *ks, const struct ktls_suite *s, const uint8_t *psk,
 		       size_t psk_len)
 {
+	const struct zero_consts *z = psk ? NULL : zero_of(s);
 	ks->suite = s;
+	ks->zero_early = z != NULL;
+	if (z) {
+		memcpy(ks->secret, z->early, s->hash_len);
+		return 0;
+	}
 	return ktls_hkdf_extract(s, NULL, 0, psk, psk_len, ks->secret);
 }
 
 int ktls_keysched_advance(struct ktls_keysched *ks, const uint8_t *ikm, size_t ikm_len)
 {
 	const struct ktls_suite *s = ks->suite;
+	const struct zero_consts *z = zero_of(s);
 	uint8_t empty_hash[KTLS_MAX_HASH], derived[KTLS_MAX_HASH];
-	int err = ktls_hash(s, "", 0, empty_hash);
-	if (!err)
+	int err = 0;
+	if (z && ks->zero_early)
+		memcpy(derived, z->derived, s->hash_len);
+	else if (z)
+		err = ktls_derive_secret(s, ks->secret, "derived", z->empty_hash, derived);
+	else if (!(err = ktls_hash(s, "", 0, empty_hash)))
 		err = ktls_derive_secret(s, ks->secret, "derived", empty_hash, derived);
+	ks->zero_early = false;
 	if (!err)
 		err = ktls_hkdf_extract(s, derived, s->hash_len, ikm, ikm_len, ks->secret);
 	OPENSSL_cleanse(derived, sizeof(derived));

@@ -37,6 +37,7 @@ int ktls_next_traffic_secret(const struct ktls_suite *s, const uint8_t *secret, 
 struct ktls_keysched {
 	const struct ktls_suite *suite;
 	uint8_t secret[KTLS_MAX_HASH];
+	bool zero_early; /* secret is the early secret of no PSK, a constant */
 };
 
 /* Early secret from a PSK, or from zeros when psk is NULL. */

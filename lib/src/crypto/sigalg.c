@@ -104,14 +104,15 @@ int ktls_sig_sign(uint16_t scheme, EVP_PKEY *key, const uint8_t *tbs, size_t len
 		  struct ktls_buf *out)
 {
 	EVP_MD_CTX *md = setup(scheme, key, 1);
-	size_t n = 0;
+	/* Room for the largest signature of the key, so that the message is
+	 * hashed and signed once (not once more to learn the length). */
+	int max = EVP_PKEY_get_size(key);
+	size_t n = max > 0 ? (size_t)max : 0;
 	int err = -KTLS_E_CRYPTO;
-	if (md && EVP_DigestSign(md, NULL, &n, tbs, len) > 0) {
-		uint8_t *p = ktls_buf_reserve(out, n);
-		if (p && EVP_DigestSign(md, p, &n, tbs, len) > 0) {
-			out->len += n;
-			err = 0;
-		}
+	uint8_t *p = md && n ? ktls_buf_reserve(out, n) : NULL;
+	if (p && EVP_DigestSign(md, p, &n, tbs, len) > 0) {
+		out->len += n;
+		err = 0;
 	}
 	EVP_MD_CTX_free(md);
 	return err;
